@@ -1,0 +1,210 @@
+package main
+
+import (
+	"cmp"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is everything the app reads from its environment, read once at start.
+type config struct {
+	Port           string
+	VaultURL       string // "" when invalid; see Problems
+	SecretName     string
+	TokenSources   string // AZURE_TOKEN_CREDENTIALS, validated
+	RequestTimeout time.Duration
+	SecretCacheTTL time.Duration
+
+	// The identity's environment, as the credential sources read it.
+	IdentityEndpoint, IdentityHeader string // App Service, 2019-08-01
+	MSIEndpoint, MSISecret           string // App Service, 2017-09-01
+	TenantID, ClientID               string
+	ClientSecret                     string
+	CertificatePath, CertificatePass string
+	Path                             string // where the az CLI is looked for
+
+	// Problems are invalid settings. They are shown on / with status 500
+	// and never stop the process: /ping answers regardless.
+	Problems []configProblem
+	// Warnings are logged once at start-up.
+	Warnings []string
+}
+
+// configProblem is one invalid setting, told so a user can fix it.
+type configProblem struct {
+	Variable string `json:"variable"`
+	Found    string `json:"found"`
+	Problem  string `json:"problem"`
+	Example  string `json:"example"`
+}
+
+func (p configProblem) Error() string {
+	return fmt.Sprintf("%s=%q: %s (example: %s)", p.Variable, p.Found, p.Problem, p.Example)
+}
+
+// tokenSourceChoices are the values AZURE_TOKEN_CREDENTIALS accepts, as in
+// azidentity's DefaultAzureCredential.
+var tokenSourceChoices = []string{"ManagedIdentityCredential", "EnvironmentCredential", "AzureCLICredential", "prod", "dev"}
+
+const (
+	defaultPort           = "8080"
+	defaultRequestTimeout = 15 * time.Second
+	exampleVaultURL       = "https://<your-vault-name>.vault.azure.net/"
+)
+
+// loadConfig reads the configuration through getenv. It never fails: what is
+// wrong is recorded in Problems for the page to show.
+func loadConfig(getenv func(string) string) config {
+	c := config{
+		Port:             cmp.Or(getenv("PORT"), getenv("FUNCTIONS_CUSTOMHANDLER_PORT"), getenv("HTTP_PLATFORM_PORT"), defaultPort),
+		SecretName:       cmp.Or(getenv("SECRET_NAME"), "secret"),
+		IdentityEndpoint: getenv("IDENTITY_ENDPOINT"),
+		IdentityHeader:   getenv("IDENTITY_HEADER"),
+		MSIEndpoint:      getenv("MSI_ENDPOINT"),
+		MSISecret:        getenv("MSI_SECRET"),
+		TenantID:         getenv("AZURE_TENANT_ID"),
+		ClientID:         getenv("AZURE_CLIENT_ID"),
+		ClientSecret:     getenv("AZURE_CLIENT_SECRET"),
+		CertificatePath:  getenv("AZURE_CLIENT_CERTIFICATE_PATH"),
+		CertificatePass:  getenv("AZURE_CLIENT_CERTIFICATE_PASSWORD"),
+		Path:             getenv("PATH"),
+	}
+
+	vaultVar, vault := "KEY_VAULT_URL", getenv("KEY_VAULT_URL")
+	if vault == "" && getenv("KEY_VAULT_URI") != "" {
+		vaultVar, vault = "KEY_VAULT_URI", getenv("KEY_VAULT_URI")
+	}
+	if err := checkVaultURL(vault); err != "" {
+		c.Problems = append(c.Problems, configProblem{vaultVar, vault, err, exampleVaultURL})
+	} else {
+		c.VaultURL = vault
+	}
+
+	if v := getenv("AZURE_TOKEN_CREDENTIALS"); v != "" {
+		if choice, ok := matchChoice(v); ok {
+			c.TokenSources = choice
+		} else {
+			c.Problems = append(c.Problems, configProblem{"AZURE_TOKEN_CREDENTIALS", v,
+				"not a credential this sample knows; leave it unset to try every source in order",
+				strings.Join(tokenSourceChoices, ", ")})
+		}
+	}
+
+	var err string
+	if c.RequestTimeout, err = parseDuration(getenv("REQUEST_TIMEOUT"), defaultRequestTimeout, false); err != "" {
+		c.Problems = append(c.Problems, configProblem{"REQUEST_TIMEOUT", getenv("REQUEST_TIMEOUT"), err, "15s"})
+		c.RequestTimeout = defaultRequestTimeout
+	}
+	if c.SecretCacheTTL, err = parseDuration(getenv("SECRET_CACHE_TTL"), 0, true); err != "" {
+		c.Problems = append(c.Problems, configProblem{"SECRET_CACHE_TTL", getenv("SECRET_CACHE_TTL"), err, "30s"})
+	}
+
+	c.Warnings = partialSettings(c)
+	return c
+}
+
+// checkVaultURL returns what is wrong with a vault URL, or "".
+func checkVaultURL(s string) string {
+	if s == "" {
+		return "not set: the app does not know which vault to read"
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || u.Host == "":
+		return "not an absolute URL"
+	case u.Scheme != "https":
+		return "must use https: Key Vault accepts tokens only over TLS"
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/"):
+		return "must be the vault's base URL, with no path, query or user"
+	}
+	return ""
+}
+
+// matchChoice matches v against tokenSourceChoices, ignoring case as azidentity does.
+func matchChoice(v string) (string, bool) {
+	for _, c := range tokenSourceChoices {
+		if strings.EqualFold(strings.TrimSpace(v), c) {
+			return c, true
+		}
+	}
+	return "", false
+}
+
+// parseDuration parses a Go duration such as "15s"; "" means def.
+func parseDuration(s string, def time.Duration, zeroOK bool) (time.Duration, string) {
+	if s == "" {
+		return def, ""
+	}
+	d, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		return def, "not a duration such as 15s or 2m"
+	case d < 0 || (d == 0 && !zeroOK):
+		return def, "must be positive"
+	}
+	return d, ""
+}
+
+// partialSettings names the service-principal and managed-identity settings
+// that are half there: each is likely a typo that silently selects another
+// identity.
+func partialSettings(c config) []string {
+	var w []string
+	if (c.IdentityEndpoint == "") != (c.IdentityHeader == "") {
+		w = append(w, "only one of IDENTITY_ENDPOINT and IDENTITY_HEADER is set: the App Service managed identity (2019-08-01) needs both")
+	}
+	if (c.MSIEndpoint == "") != (c.MSISecret == "") {
+		w = append(w, "only one of MSI_ENDPOINT and MSI_SECRET is set: the App Service managed identity (2017-09-01) needs both")
+	}
+	spSet := map[string]bool{
+		"AZURE_TENANT_ID": c.TenantID != "",
+		"AZURE_CLIENT_ID": c.ClientID != "",
+		"AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH": c.ClientSecret != "" || c.CertificatePath != "",
+	}
+	var missing []string
+	for _, name := range []string{"AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH"} {
+		if !spSet[name] {
+			missing = append(missing, name)
+		}
+	}
+	onlyClientID := len(missing) == 2 && c.ClientID != "" // a user-assigned managed identity
+	onlyTenant := len(missing) == 2 && c.TenantID != ""   // a tenant for the Azure CLI
+	if len(missing) > 0 && len(missing) < 3 && !(onlyClientID && c.hasManagedIdentity()) && !onlyTenant {
+		w = append(w, "service principal settings are incomplete, missing "+strings.Join(missing, ", ")+": the service principal source is skipped")
+	}
+	if c.ClientSecret != "" && c.CertificatePath != "" {
+		w = append(w, "both AZURE_CLIENT_SECRET and AZURE_CLIENT_CERTIFICATE_PATH are set: the client secret is used")
+	}
+	return w
+}
+
+func (c config) hasManagedIdentity() bool {
+	return (c.IdentityEndpoint != "" && c.IdentityHeader != "") || (c.MSIEndpoint != "" && c.MSISecret != "")
+}
+
+// logAttrs describes the configuration for the start-up log line: which
+// settings are present, never their secret values.
+func (c config) logAttrs() []any {
+	set := func(v string) bool { return v != "" }
+	return []any{
+		"port", c.Port, "vault", c.VaultURL, "secret_name", c.SecretName,
+		"token_sources", cmp.Or(c.TokenSources, "all"), "request_timeout", c.RequestTimeout.String(),
+		"secret_cache_ttl", c.SecretCacheTTL.String(),
+		"identity_endpoint", set(c.IdentityEndpoint), "msi_endpoint", set(c.MSIEndpoint),
+		"azure_tenant_id", c.TenantID, "azure_client_id", c.ClientID,
+		"azure_client_secret", set(c.ClientSecret), "azure_client_certificate_path", c.CertificatePath,
+		"problems", len(c.Problems),
+	}
+}
+
+// portNumber checks the port before the server tries to listen on it.
+func portNumber(p string) error {
+	n, err := strconv.Atoi(p)
+	if err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q (from PORT, FUNCTIONS_CUSTOMHANDLER_PORT or HTTP_PLATFORM_PORT) is not a number from 0 to 65535", p)
+	}
+	return nil
+}

@@ -1,0 +1,270 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+)
+
+// source is one way of getting a token: a managed identity, a service
+// principal or the Azure CLI.
+type source struct {
+	Name     string // what the page calls it, e.g. "Azure CLI"
+	TypeName string // its azidentity type name, as AZURE_TOKEN_CREDENTIALS names it
+	Skipped  string // why it is not used; "" when it is configured
+	cred     azcore.TokenCredential
+}
+
+// chain is the app's one credential. It uses the first source whose
+// environment is present, in the order managed identity, service principal,
+// Azure CLI, and records who that source turned out to be. A configured
+// source that fails is reported, not passed over: falling through to a
+// developer's own login on a server would hide the real problem.
+type chain struct {
+	sources   []source
+	active    *source // nil when every source is skipped
+	principal atomic.Pointer[principal]
+}
+
+// newChain builds the chain for cfg. opts reach every source's HTTP
+// pipeline; production passes the zero value, so azcore's default transport
+// (HTTPS_PROXY, system roots) applies.
+func newChain(cfg config, opts azcore.ClientOptions) *chain {
+	c := &chain{sources: []source{
+		managedIdentitySource(cfg, opts),
+		servicePrincipalSource(cfg, opts),
+		azureCLISource(cfg),
+	}}
+	for i := range c.sources {
+		s := &c.sources[i]
+		if s.Skipped == "" && !cfg.allows(s.TypeName) {
+			s.Skipped, s.cred = "excluded by AZURE_TOKEN_CREDENTIALS="+cfg.TokenSources, nil
+		}
+		if s.Skipped == "" && c.active == nil {
+			c.active = s
+		} else if s.Skipped == "" {
+			s.Skipped = "not tried: " + c.active.Name + " comes first"
+		}
+	}
+	return c
+}
+
+// allows reports whether AZURE_TOKEN_CREDENTIALS lets the chain use typeName.
+func (c config) allows(typeName string) bool {
+	switch c.TokenSources {
+	case "":
+		return true
+	case "prod":
+		return typeName != "AzureCLICredential"
+	case "dev":
+		return typeName == "AzureCLICredential"
+	}
+	return c.TokenSources == typeName
+}
+
+// GetToken implements azcore.TokenCredential. azsecrets calls it once per
+// token lifetime: its bearer-token policy caches the token and makes
+// concurrent callers wait for one request.
+func (c *chain) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	if c.active == nil {
+		return azcore.AccessToken{}, &authError{Sources: c.sources}
+	}
+	tok, err := c.active.cred.GetToken(ctx, opts)
+	if err != nil {
+		return azcore.AccessToken{}, &authError{Sources: c.sources, Failed: c.active, Err: err}
+	}
+	p := principalFromToken(tok.Token)
+	p.Source = c.active.Name
+	p.ExpiresOn = tok.ExpiresOn
+	c.principal.Store(&p)
+	return tok, nil
+}
+
+// Principal is who the last token was issued to, or nil before the first.
+func (c *chain) Principal() *principal { return c.principal.Load() }
+
+// authError is the chain's failure: no source configured, or one that failed.
+type authError struct {
+	Sources []source
+	Failed  *source // nil when no source is configured
+	Err     error
+}
+
+func (e *authError) Error() string {
+	if e.Failed == nil {
+		return "no credential source is configured"
+	}
+	return e.Failed.Name + ": " + e.Err.Error()
+}
+
+func (e *authError) Unwrap() error { return e.Err }
+
+// NonRetriable tells azcore's retry policy not to try again: the source has
+// already retried what can be retried.
+func (*authError) NonRetriable() {}
+
+func managedIdentitySource(cfg config, opts azcore.ClientOptions) source {
+	// AZURE_CLIENT_ID alone, on a managed-identity host, names a
+	// user-assigned identity, as in DefaultAzureCredential.
+	var clientID string
+	if cfg.ClientSecret == "" && cfg.CertificatePath == "" {
+		clientID = cfg.ClientID
+	}
+	switch {
+	case cfg.IdentityEndpoint != "" && cfg.IdentityHeader != "":
+		s := source{Name: "App Service managed identity (2019-08-01)", TypeName: "ManagedIdentityCredential"}
+		o := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: onlyTo(cfg.IdentityEndpoint, opts)}
+		if clientID != "" {
+			o.ID = azidentity.ClientID(clientID)
+			s.Name = "App Service user-assigned managed identity (2019-08-01)"
+		}
+		cred, err := azidentity.NewManagedIdentityCredential(o)
+		s.cred = orError(cred, err)
+		return s
+	case cfg.MSIEndpoint != "" && cfg.MSISecret != "":
+		s := source{Name: "App Service managed identity (2017-09-01)", TypeName: "ManagedIdentityCredential"}
+		if clientID != "" {
+			s.Name = "App Service user-assigned managed identity (2017-09-01)"
+		}
+		cred, err := newLegacyAppServiceCredential(cfg.MSIEndpoint, cfg.MSISecret, clientID, opts)
+		s.cred = orError(cred, err)
+		return s
+	}
+	return source{Name: "App Service managed identity", TypeName: "ManagedIdentityCredential",
+		Skipped: "IDENTITY_ENDPOINT and IDENTITY_HEADER (or MSI_ENDPOINT and MSI_SECRET) are not set: this is not App Service, or its identity is off"}
+}
+
+func servicePrincipalSource(cfg config, opts azcore.ClientOptions) source {
+	s := source{Name: "service principal", TypeName: "EnvironmentCredential"}
+	switch {
+	case cfg.TenantID == "" || cfg.ClientID == "" || (cfg.ClientSecret == "" && cfg.CertificatePath == ""):
+		s.Skipped = "AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH) are not all set"
+	case cfg.ClientSecret != "":
+		s.Name += " (client secret)"
+		cred, err := azidentity.NewClientSecretCredential(cfg.TenantID, cfg.ClientID, cfg.ClientSecret,
+			&azidentity.ClientSecretCredentialOptions{ClientOptions: opts})
+		s.cred = orError(cred, err)
+	default:
+		s.Name += " (certificate)"
+		s.cred = orError(certificateCredential(cfg, opts))
+	}
+	return s
+}
+
+func certificateCredential(cfg config, opts azcore.ClientOptions) (azcore.TokenCredential, error) {
+	data, err := os.ReadFile(cfg.CertificatePath)
+	if err != nil {
+		return nil, fmt.Errorf("reading AZURE_CLIENT_CERTIFICATE_PATH: %w", err)
+	}
+	var pass []byte
+	if cfg.CertificatePass != "" {
+		pass = []byte(cfg.CertificatePass)
+	}
+	certs, key, err := azidentity.ParseCertificates(data, pass)
+	if err != nil {
+		return nil, fmt.Errorf("parsing %s (PEM or PKCS#12; is AZURE_CLIENT_CERTIFICATE_PASSWORD right?): %w", cfg.CertificatePath, err)
+	}
+	return azidentity.NewClientCertificateCredential(cfg.TenantID, cfg.ClientID, certs, key,
+		&azidentity.ClientCertificateCredentialOptions{ClientOptions: opts})
+}
+
+func azureCLISource(cfg config) source {
+	s := source{Name: "Azure CLI", TypeName: "AzureCLICredential"}
+	if !onPath("az", cfg.Path) {
+		s.Skipped = "az is not on PATH: install the Azure CLI (https://aka.ms/installazurecli), then run az login"
+		return s
+	}
+	cred, err := azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{TenantID: cfg.TenantID})
+	s.cred = orError(cred, err)
+	return s
+}
+
+// onPath reports whether an executable named name is in one of path's directories.
+func onPath(name, path string) bool {
+	for _, dir := range filepath.SplitList(path) {
+		if fi, err := os.Stat(filepath.Join(dir, name)); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// orError returns cred, or a credential that reports err on every call: a
+// source that cannot be built is shown as failed, with its reason.
+func orError[T azcore.TokenCredential](cred T, err error) azcore.TokenCredential {
+	if err != nil {
+		return brokenCredential{err}
+	}
+	return cred
+}
+
+type brokenCredential struct{ err error }
+
+func (b brokenCredential) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	return azcore.AccessToken{}, b.err
+}
+
+// onlyTo returns opts with a policy that refuses any request not bound for
+// endpoint's host. azidentity's managed identity reads the process
+// environment itself and falls back to IMDS (169.254.169.254) when it finds
+// no endpoint there; this app must never send that probe.
+func onlyTo(endpoint string, opts azcore.ClientOptions) azcore.ClientOptions {
+	u, err := url.Parse(endpoint)
+	host := ""
+	if err == nil {
+		host = u.Host
+	}
+	opts.PerCallPolicies = append(append([]policy.Policy(nil), opts.PerCallPolicies...), hostGuard(host))
+	return opts
+}
+
+type hostGuard string
+
+func (h hostGuard) Do(req *policy.Request) (*http.Response, error) {
+	if got := req.Raw().URL.Host; got != string(h) || h == "" {
+		return nil, fmt.Errorf("refusing a managed identity request to %q: IDENTITY_ENDPOINT names %q "+
+			"(azidentity reads the process environment; is IDENTITY_ENDPOINT exported to this process?)", got, string(h))
+	}
+	return req.Next()
+}
+
+// errNoSource is the cause shown when no source is configured.
+var errNoSource = errors.New("no credential source is configured")
+
+// sourceDetail is the short reason a source failed: the Entra ID error code,
+// the identity endpoint's status, or the Azure CLI's message.
+func sourceDetail(err error) string {
+	var afe *azidentity.AuthenticationFailedError
+	if errors.As(err, &afe) && afe.RawResponse != nil {
+		r := afe.RawResponse
+		if code := aadstsCode(r); code != "" {
+			return fmt.Sprintf("%s answered %d: %s", r.Request.URL.Host, r.StatusCode, code)
+		}
+		return fmt.Sprintf("%s answered %d %s", hostOf(r), r.StatusCode, http.StatusText(r.StatusCode))
+	}
+	var le *legacyError
+	if errors.As(err, &le) {
+		return le.Error()
+	}
+	msg := err.Error()
+	// azidentity's messages end with a troubleshooting link on its own line or after the text.
+	msg, _, _ = strings.Cut(msg, "To troubleshoot, visit")
+	return strings.TrimSpace(msg)
+}
+
+func hostOf(r *http.Response) string {
+	if r.Request != nil {
+		return r.Request.URL.Host
+	}
+	return "the endpoint"
+}

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"encoding/json"
+	"html/template"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+)
+
+//go:embed web/page.html web/page.css
+var webFiles embed.FS
+
+// page renders / as HTML. Its stylesheet is inline, allowed by its hash in
+// the Content-Security-Policy, so the page needs no other request.
+type page struct {
+	tmpl *template.Template
+	css  template.CSS
+	csp  string
+}
+
+func newPage() (*page, error) {
+	css, err := webFiles.ReadFile("web/page.css")
+	if err != nil {
+		return nil, err
+	}
+	tmpl, err := template.ParseFS(webFiles, "web/page.html")
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(css)
+	return &page{
+		tmpl: tmpl,
+		css:  template.CSS(css),
+		csp: "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; " +
+			"base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+	}, nil
+}
+
+// view is what / shows, as HTML or JSON.
+type view struct {
+	Secret    *secret        `json:"secret,omitempty"`
+	Problem   *problem       `json:"problem,omitempty"`
+	Principal *principal     `json:"principal,omitempty"`
+	Sources   []sourceStatus `json:"sources,omitempty"`
+	CSS       template.CSS   `json:"-"`
+}
+
+// newServer builds the app's handler: every route, its headers and its log.
+func newServer(logger *slog.Logger, cfg config, creds *chain, reader *secretReader, pg *page) http.Handler {
+	mux := http.NewServeMux()
+	addRoutes(mux, logger, cfg, creds, reader, pg)
+	return logRequests(logger, securityHeaders(pg.csp, mux))
+}
+
+// addRoutes lists every route. GET patterns also answer HEAD; ServeMux
+// answers 405 to other methods and 404 to other paths.
+func addRoutes(mux *http.ServeMux, logger *slog.Logger, cfg config, creds *chain, reader *secretReader, pg *page) {
+	mux.Handle("GET /ping", handlePing())
+	mux.Handle("GET /{$}", handleSecret(logger, cfg, creds, reader, pg))
+}
+
+// handlePing is the smoke test: no Azure call, ever.
+func handlePing() http.Handler {
+	body := []byte("Hello World!")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write(body) // a client that hung up needs no answer
+	})
+}
+
+// handleSecret reads the secret and shows it with the principal that read
+// it, or shows what failed and how to fix it.
+func handleSecret(logger *slog.Logger, cfg config, creds *chain, reader *secretReader, pg *page) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		if reader == nil {
+			pg.render(w, r, logger, view{Problem: configurationProblem(cfg.Problems)})
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), cfg.RequestTimeout)
+		defer cancel()
+		s, err := reader.Read(ctx)
+		v := view{Principal: creds.Principal(), Sources: creds.statuses(err)}
+		if err != nil {
+			v.Problem = explainer{cfg.VaultURL, cfg.SecretName, cfg.RequestTimeout, v.Principal}.explain(err)
+			logger.LogAttrs(r.Context(), slog.LevelWarn, "reading the secret failed",
+				slog.Int("status", v.Problem.Status), slog.String("problem", v.Problem.Title), slog.String("error", sanitize(err.Error())))
+		} else {
+			v.Secret = &s
+		}
+		pg.render(w, r, logger, v)
+	})
+}
+
+// render writes v as JSON when the client asks for it, else as HTML, with
+// the problem's status when there is one.
+func (pg *page) render(w http.ResponseWriter, r *http.Request, logger *slog.Logger, v view) {
+	status := http.StatusOK
+	if v.Problem != nil {
+		status = v.Problem.Status
+	}
+	var buf bytes.Buffer
+	if wantsJSON(r.Header.Get("Accept")) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		if err := json.NewEncoder(&buf).Encode(v); err != nil {
+			logger.Error("encoding JSON", "error", err)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+	} else {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		v.CSS = pg.css
+		if err := pg.tmpl.Execute(&buf, v); err != nil {
+			logger.Error("rendering the page", "error", err)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes()) // a client that hung up needs no answer
+}
+
+// wantsJSON reports whether an Accept header prefers JSON to HTML.
+func wantsJSON(accept string) bool {
+	for _, part := range strings.Split(accept, ",") {
+		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch mt {
+		case "application/json":
+			return true
+		case "text/html":
+			return false
+		}
+	}
+	return false
+}
+
+// securityHeaders sets the headers every response carries.
+func securityHeaders(csp string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Content-Security-Policy", csp)
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// logRequests logs one line per request: method, path, status, duration.
+func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)))
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }

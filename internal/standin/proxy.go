@@ -1,0 +1,63 @@
+package standin
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+)
+
+const loginHost = "login.microsoftonline.com"
+
+// serveProxy answers HTTP CONNECT for Azure host names by tunnelling to the
+// stand-in's own TLS listener. Any other host is refused and remembered, so a
+// test can prove that nothing tried to leave the machine.
+func (s *Server) serveProxy(w http.ResponseWriter, r *http.Request) {
+	host, port, err := net.SplitHostPort(r.Host)
+	if r.Method != http.MethodConnect || err != nil || port != "443" ||
+		(host != loginHost && !strings.HasSuffix(host, "."+s.opts.VaultDomain)) {
+		s.rejected.Store(r.Host, struct{}{})
+		http.Error(w, "the local stand-in proxies only Key Vault and Entra ID host names", http.StatusForbidden)
+		return
+	}
+	upstream, err := net.Dial("tcp", s.azure.Listener.Addr().String())
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+	client, buf, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		upstream.Close()
+		return
+	}
+	if n := buf.Reader.Buffered(); n > 0 {
+		b, _ := buf.Reader.Peek(n) // n bytes are buffered: Peek cannot fail
+		if _, err := upstream.Write(b); err != nil {
+			client.Close()
+			upstream.Close()
+			return
+		}
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	pipe := func(dst, src net.Conn) {
+		defer wg.Done()
+		_, _ = io.Copy(dst, src) // a tunnel ends when either side closes
+		dst.Close()
+	}
+	go pipe(upstream, client)
+	go pipe(client, upstream)
+	wg.Wait()
+}
+
+// Rejected lists the hosts the proxy refused to tunnel to.
+func (s *Server) Rejected() []string {
+	var hosts []string
+	s.rejected.Range(func(k, _ any) bool {
+		hosts = append(hosts, k.(string))
+		return true
+	})
+	return hosts
+}

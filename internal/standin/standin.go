@@ -1,0 +1,268 @@
+// Package standin is a local stand-in for the Azure services this sample talks
+// to: App Service's managed identity endpoint (both API versions), Microsoft
+// Entra ID's token endpoint, and Key Vault with its authentication challenge.
+//
+// It serves real HTTP on 127.0.0.1 and real TLS under a CA it generates, so
+// the production code path (azidentity, azsecrets, azcore's transport) runs
+// unchanged. Requests for Azure host names reach it through an HTTP CONNECT
+// proxy, which refuses every other host: nothing leaves the machine.
+// Tests and `make demo` share it.
+package standin
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Fault makes the stand-in fail in one of the ways real Azure can.
+type Fault string
+
+// The faults the stand-in can play. The zero value answers normally.
+const (
+	FaultNone         Fault = ""
+	FaultForbidden    Fault = "forbidden"    // Key Vault 403: no permission for this principal
+	FaultFirewall     Fault = "firewall"     // Key Vault 403 ForbiddenByFirewall
+	FaultNotFound     Fault = "notfound"     // Key Vault 404: no such secret
+	FaultThrottle     Fault = "throttle"     // Key Vault 429 with Retry-After, every time
+	FaultThrottleOnce Fault = "throttleonce" // Key Vault 429 once, then normal answers
+	FaultUnavailable  Fault = "unavailable"  // Key Vault 503
+	FaultHang         Fault = "hang"         // Key Vault never answers
+	FaultIdentityDown Fault = "identitydown" // the identity endpoint answers 500
+)
+
+// Faults lists every fault, for flags and help text.
+var Faults = []Fault{FaultForbidden, FaultFirewall, FaultNotFound, FaultThrottle, FaultThrottleOnce, FaultUnavailable, FaultHang, FaultIdentityDown}
+
+// Options configure a stand-in. The zero value is usable.
+type Options struct {
+	// Secrets the vault holds, by name. Default: {"secret": DefaultSecret}.
+	Secrets map[string]string
+	// VaultDomain is the Key Vault DNS suffix. Default "vault.azure.net".
+	// Tests pass a unique one so that token caches shared by a process
+	// (MSAL keeps one for managed identities) cannot mix two stand-ins.
+	VaultDomain string
+	// LegacyExpiresOn formats expires_on in the 2017-09-01 protocol: "epoch"
+	// (default), "linux" (06/19/2019 23:42:01 +00:00) or "windows"
+	// (1/16/2020 5:24:12 AM +00:00).
+	LegacyExpiresOn string
+	// TokenLifetime of issued tokens. Default one hour.
+	TokenLifetime time.Duration
+}
+
+// DefaultSecret is the value of the secret named "secret" unless Options say otherwise.
+const DefaultSecret = "Hello from the local Key Vault stand-in!"
+
+// Fixed identities the stand-in knows. They are made-up GUIDs, not real ones.
+const (
+	Tenant             = "72f988bf-0000-4000-8000-00000000c0de"
+	ManagedIdentityOID = "11111111-1111-4111-8111-111111111111"
+	ManagedIdentityApp = "22222222-2222-4222-8222-222222222222"
+	ManagedIdentityRes = "/subscriptions/00000000-0000-4000-8000-000000000000/resourcegroups/demo-rg/providers/Microsoft.Web/sites/demo-app"
+	ServicePrincipalID = "33333333-3333-4333-8333-333333333333" // AZURE_CLIENT_ID
+	ServicePrincipalOI = "44444444-4444-4444-8444-444444444444" // its object ID
+	ClientSecret       = "stand-in-client-secret"
+	UserOID            = "55555555-5555-4555-8555-555555555555"
+	UserUPN            = "developer@contoso.example"
+	// IdentityHeader is the value of IDENTITY_HEADER and MSI_SECRET.
+	IdentityHeader = "stand-in-identity-header"
+	// Issuer names the stand-in in every token it issues, so pages can say who issued it.
+	Issuer = "https://login.microsoftonline.com/" + Tenant + "/v2.0#local-stand-in"
+)
+
+// Server is a running stand-in. Close it when done.
+type Server struct {
+	opts     Options
+	key      []byte // signs tokens; tokens from another stand-in don't verify here
+	identity *httptest.Server
+	azure    *httptest.Server // TLS: Key Vault and Entra ID, by Host
+	proxy    *httptest.Server
+	caPEM    []byte
+	roots    *x509.CertPool
+	closing  chan struct{}
+	close    sync.Once
+
+	fault         atomic.Value // Fault
+	tokenRequests atomic.Int64
+	vaultRequests atomic.Int64
+	challenges    atomic.Int64
+	throttled     atomic.Bool
+	rejected      sync.Map // host → struct{}: CONNECT targets refused
+}
+
+// Start starts a stand-in on 127.0.0.1.
+func Start(opts Options) (*Server, error) {
+	if opts.Secrets == nil {
+		opts.Secrets = map[string]string{"secret": DefaultSecret}
+	}
+	if opts.VaultDomain == "" {
+		opts.VaultDomain = "vault.azure.net"
+	}
+	if opts.TokenLifetime == 0 {
+		opts.TokenLifetime = time.Hour
+	}
+	s := &Server{opts: opts, key: make([]byte, 32), closing: make(chan struct{})}
+	s.fault.Store(FaultNone)
+	if _, err := rand.Read(s.key); err != nil {
+		return nil, err
+	}
+	cert, caPEM, err := newCertificate([]string{"*." + opts.VaultDomain, loginHost})
+	if err != nil {
+		return nil, err
+	}
+	s.caPEM = caPEM
+	s.roots = x509.NewCertPool()
+	s.roots.AppendCertsFromPEM(caPEM)
+
+	s.identity = httptest.NewServer(http.HandlerFunc(s.serveIdentity))
+	s.azure = httptest.NewUnstartedServer(http.HandlerFunc(s.serveAzure))
+	s.azure.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	s.azure.StartTLS()
+	s.proxy = httptest.NewServer(http.HandlerFunc(s.serveProxy))
+	return s, nil
+}
+
+// Close stops every listener, ending hung requests first.
+func (s *Server) Close() {
+	s.close.Do(func() {
+		close(s.closing)
+		s.proxy.Close()
+		s.azure.Close()
+		s.identity.Close()
+	})
+}
+
+// SetFault makes the stand-in fail from now on; FaultNone heals it.
+func (s *Server) SetFault(f Fault) {
+	s.throttled.Store(false)
+	s.fault.Store(f)
+}
+
+func (s *Server) currentFault() Fault { return s.fault.Load().(Fault) }
+
+// TokenRequests counts token requests answered by the identity endpoint and Entra ID.
+func (s *Server) TokenRequests() int64 { return s.tokenRequests.Load() }
+
+// VaultRequests counts Key Vault requests, challenges included.
+func (s *Server) VaultRequests() int64 { return s.vaultRequests.Load() }
+
+// Challenges counts Key Vault requests answered 401 with a challenge.
+func (s *Server) Challenges() int64 { return s.challenges.Load() }
+
+// VaultURL is the URL of a vault with the given name, e.g. https://kv.vault.azure.net/.
+func (s *Server) VaultURL(name string) string {
+	return "https://" + name + "." + s.opts.VaultDomain + "/"
+}
+
+// IdentityEndpoint is IDENTITY_ENDPOINT (api-version 2019-08-01).
+func (s *Server) IdentityEndpoint() string { return s.identity.URL + "/msi/token" }
+
+// LegacyEndpoint is MSI_ENDPOINT (api-version 2017-09-01).
+func (s *Server) LegacyEndpoint() string { return s.identity.URL + "/MSI/token/" }
+
+// ProxyURL is the CONNECT proxy through which Azure host names reach the stand-in.
+func (s *Server) ProxyURL() string { return s.proxy.URL }
+
+// CACertPEM is the certificate of the CA behind the stand-in's TLS.
+func (s *Server) CACertPEM() []byte { return s.caPEM }
+
+// HTTPClient returns a client that trusts the stand-in's CA and sends Azure
+// host names through its proxy; loopback addresses are dialled directly.
+// Tests hand it to the app as its azcore transport; the app's own default is
+// untouched.
+func (s *Server) HTTPClient() *http.Client {
+	proxy, _ := url.Parse(s.proxy.URL) // our own URL: it parses
+	return &http.Client{Transport: &http.Transport{
+		Proxy: func(r *http.Request) (*url.URL, error) {
+			if ip := net.ParseIP(r.URL.Hostname()); ip != nil && ip.IsLoopback() {
+				return nil, nil
+			}
+			return proxy, nil
+		},
+		TLSClientConfig:     &tls.Config{RootCAs: s.roots, MinVersion: tls.VersionTLS12},
+		MaxIdleConnsPerHost: 100,
+		ForceAttemptHTTP2:   true,
+	}}
+}
+
+// Identity names the kind of identity the app should find in its environment.
+type Identity string
+
+// The identities a stand-in can play.
+const (
+	AppService       Identity = "appservice" // IDENTITY_ENDPOINT + IDENTITY_HEADER, 2019-08-01
+	AppServiceLegacy Identity = "legacy"     // MSI_ENDPOINT + MSI_SECRET, 2017-09-01
+	ServicePrincipal Identity = "sp"         // AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET
+)
+
+// Identities lists every identity, for flags and help text.
+var Identities = []Identity{AppService, AppServiceLegacy, ServicePrincipal}
+
+// Env is the environment under which the app finds this stand-in playing id:
+// the identity's variables and the vault's URL. It does not include the
+// proxy or CA settings; see ProcessEnv for a separate process.
+func (s *Server) Env(id Identity) (map[string]string, error) {
+	env := map[string]string{"KEY_VAULT_URL": s.VaultURL("kv")}
+	switch id {
+	case AppService:
+		env["IDENTITY_ENDPOINT"] = s.IdentityEndpoint()
+		env["IDENTITY_HEADER"] = IdentityHeader
+	case AppServiceLegacy:
+		env["MSI_ENDPOINT"] = s.LegacyEndpoint()
+		env["MSI_SECRET"] = IdentityHeader
+	case ServicePrincipal:
+		env["AZURE_TENANT_ID"] = Tenant
+		env["AZURE_CLIENT_ID"] = ServicePrincipalID
+		env["AZURE_CLIENT_SECRET"] = ClientSecret
+	default:
+		return nil, fmt.Errorf("unknown identity %q (want one of %v)", id, Identities)
+	}
+	return env, nil
+}
+
+// ProcessEnv is Env plus what a separate process needs to reach and trust
+// the stand-in through azcore's default transport: HTTPS_PROXY, and
+// SSL_CERT_FILE naming the CA written into dir.
+func (s *Server) ProcessEnv(id Identity, dir string) ([]string, error) {
+	env, err := s.Env(id)
+	if err != nil {
+		return nil, err
+	}
+	caFile := filepath.Join(dir, "standin-ca.pem")
+	if err := os.WriteFile(caFile, s.caPEM, 0o600); err != nil {
+		return nil, err
+	}
+	env["HTTPS_PROXY"] = s.proxy.URL
+	env["SSL_CERT_FILE"] = caFile
+	var out []string
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	return out, nil
+}
+
+// newID returns a random hex string, for request IDs and versions.
+func newID(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b)
+}
+
+func (s *Server) sign(data []byte) []byte {
+	m := hmac.New(sha256.New, s.key)
+	m.Write(data)
+	return m.Sum(nil)
+}

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+)
+
+// legacyAppServiceCredential speaks App Service's 2017-09-01 identity
+// protocol, which hosts that set only MSI_ENDPOINT and MSI_SECRET offer.
+// azidentity treats that pair as Azure ML, whose parser rejects the
+// "+00:00" offset App Service puts on expires_on, so the sample carries
+// this small credential instead.
+type legacyAppServiceCredential struct {
+	endpoint, secret, clientID string
+	pipeline                   runtime.Pipeline
+}
+
+const legacyAPIVersion = "2017-09-01"
+
+func newLegacyAppServiceCredential(endpoint, secret, clientID string, opts azcore.ClientOptions) (*legacyAppServiceCredential, error) {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, fmt.Errorf("MSI_ENDPOINT %q is not an http(s) URL", endpoint)
+	}
+	return &legacyAppServiceCredential{
+		endpoint: endpoint, secret: secret, clientID: clientID,
+		pipeline: runtime.NewPipeline("keyvault-msi-go", "v1", runtime.PipelineOptions{}, &opts),
+	}, nil
+}
+
+// GetToken implements azcore.TokenCredential.
+func (c *legacyAppServiceCredential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	if len(opts.Scopes) != 1 {
+		return azcore.AccessToken{}, errors.New("the App Service identity endpoint takes exactly one scope")
+	}
+	req, err := runtime.NewRequest(ctx, http.MethodGet, c.endpoint)
+	if err != nil {
+		return azcore.AccessToken{}, err
+	}
+	q := req.Raw().URL.Query()
+	q.Set("api-version", legacyAPIVersion)
+	// the endpoint wants a v1 resource, not a v2 scope
+	q.Set("resource", strings.TrimSuffix(opts.Scopes[0], "/.default"))
+	if c.clientID != "" {
+		q.Set("clientid", c.clientID)
+	}
+	req.Raw().URL.RawQuery = q.Encode()
+	req.Raw().Header.Set("secret", c.secret)
+
+	resp, err := c.pipeline.Do(req)
+	if err != nil {
+		return azcore.AccessToken{}, err
+	}
+	body, err := runtime.Payload(resp)
+	if err != nil {
+		return azcore.AccessToken{}, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return azcore.AccessToken{}, &legacyError{Host: req.Raw().URL.Host, Status: resp.StatusCode, Message: errorDescription(body)}
+	}
+	var r struct {
+		AccessToken string          `json:"access_token"`
+		ExpiresOn   json.RawMessage `json:"expires_on"`
+	}
+	if err := json.Unmarshal(body, &r); err != nil || r.AccessToken == "" {
+		return azcore.AccessToken{}, &legacyError{Host: req.Raw().URL.Host, Status: resp.StatusCode, Message: "the answer is not a token response"}
+	}
+	exp, err := parseExpiresOn(string(r.ExpiresOn))
+	if err != nil {
+		return azcore.AccessToken{}, &legacyError{Host: req.Raw().URL.Host, Status: resp.StatusCode, Message: err.Error()}
+	}
+	return azcore.AccessToken{Token: r.AccessToken, ExpiresOn: exp}, nil
+}
+
+// legacyError is a failed answer from the 2017-09-01 identity endpoint.
+type legacyError struct {
+	Host    string
+	Status  int
+	Message string
+}
+
+func (e *legacyError) Error() string {
+	msg := fmt.Sprintf("%s answered %d %s", e.Host, e.Status, http.StatusText(e.Status))
+	if e.Message != "" {
+		msg += ": " + e.Message
+	}
+	return msg
+}
+
+// expiresOnLayouts are the date forms App Service writes in expires_on:
+// Linux "06/19/2019 23:42:01 +00:00" and Windows "1/16/2020 5:24:12 AM +00:00".
+var expiresOnLayouts = []string{"1/2/2006 15:04:05 -07:00", "1/2/2006 3:04:05 PM -07:00"}
+
+// parseExpiresOn reads expires_on as epoch seconds (a JSON number or string)
+// or as one of App Service's date strings.
+func parseExpiresOn(raw string) (time.Time, error) {
+	s := raw
+	if unq, err := strconv.Unquote(raw); err == nil {
+		s = unq
+	}
+	s = strings.TrimSpace(s)
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if n <= 0 || n > 1<<40 {
+			return time.Time{}, fmt.Errorf("expires_on %q is not a plausible time", s)
+		}
+		return time.Unix(n, 0).UTC(), nil
+	}
+	for _, layout := range expiresOnLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("expires_on %q is neither epoch seconds nor a date like 06/19/2019 23:42:01 +00:00", s)
+}
+
+// errorDescription extracts the human part of an OAuth-style error body:
+// error_description's first line (Entra ID appends trace IDs), else error.
+func errorDescription(body []byte) string {
+	var e struct {
+		Error       json.RawMessage `json:"error"`
+		Description string          `json:"error_description"`
+	}
+	if json.Unmarshal(body, &e) != nil {
+		return ""
+	}
+	if e.Description != "" {
+		first, _, _ := strings.Cut(e.Description, "\n")
+		return strings.TrimSpace(first)
+	}
+	var s string
+	if json.Unmarshal(e.Error, &s) == nil {
+		return s
+	}
+	return ""
+}

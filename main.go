@@ -1,0 +1,112 @@
+// Command keyvault-msi-go is a web app that reads a Key Vault secret with
+// App Service's managed identity, and the same code on a laptop with a
+// service principal or the Azure CLI login. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "keyvault-msi-go:", err)
+		os.Exit(1)
+	}
+}
+
+// shutdownTimeout is how long in-flight requests get to finish on SIGTERM.
+const shutdownTimeout = 20 * time.Second
+
+// run serves the app until ctx is done, then shuts down gracefully.
+func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg := loadConfig(getenv)
+	logger := slog.New(slog.NewTextHandler(stdout, nil))
+	if err := portNumber(cfg.Port); err != nil {
+		return err
+	}
+	handler, err := newApp(logger, cfg, azcore.ClientOptions{})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", ":"+cfg.Port)
+	if err != nil {
+		return fmt.Errorf("listening on port %s: %w", cfg.Port, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		WriteTimeout:      cfg.RequestTimeout + 10*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(slog.NewTextHandler(stderr, nil), slog.LevelWarn),
+	}
+	logger.Info("listening", "addr", ln.Addr().String())
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "grace", shutdownTimeout.String())
+	// ctx is already done: the grace period needs a context of its own.
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// newApp wires the app for cfg. opts reach every Azure SDK pipeline; run
+// passes the zero value, so azcore's defaults apply. Tests pass a transport
+// that reaches the local stand-in.
+func newApp(logger *slog.Logger, cfg config, opts azcore.ClientOptions) (http.Handler, error) {
+	pg, err := newPage()
+	if err != nil {
+		return nil, err
+	}
+	creds := newChain(cfg, opts)
+	logger.Info("starting", cfg.logAttrs()...)
+	for _, w := range cfg.Warnings {
+		logger.Warn(w)
+	}
+	for _, s := range creds.sources {
+		if s.Skipped == "" {
+			logger.Info("credential source", "source", s.Name, "status", "configured")
+		} else {
+			logger.Info("credential source", "source", s.Name, "status", "skipped", "why", s.Skipped)
+		}
+	}
+	for _, p := range cfg.Problems {
+		logger.Warn("configuration problem: " + p.Error())
+	}
+	var reader *secretReader
+	if cfg.VaultURL != "" {
+		client, err := azsecrets.NewClient(cfg.VaultURL, creds, &azsecrets.ClientOptions{ClientOptions: opts})
+		if err != nil {
+			return nil, fmt.Errorf("creating the Key Vault client: %w", err)
+		}
+		reader = newSecretReader(client, cfg)
+	}
+	return newServer(logger, cfg, creds, reader, pg), nil
+}

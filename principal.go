@@ -1,0 +1,92 @@
+package main
+
+import (
+	"cmp"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+)
+
+// principal is who a token was issued to, as its claims say. It is decoded
+// for display only: Key Vault, not this app, validates the token.
+type principal struct {
+	Source     string    `json:"source"`
+	ObjectID   string    `json:"objectId,omitempty"`
+	TenantID   string    `json:"tenantId,omitempty"`
+	AppID      string    `json:"appId,omitempty"`
+	User       string    `json:"user,omitempty"`
+	ResourceID string    `json:"managedIdentityResourceId,omitempty"`
+	Issuer     string    `json:"issuer,omitempty"`
+	ExpiresOn  time.Time `json:"expiresOn"`
+	IsUser     bool      `json:"isUser"`
+}
+
+// PrincipalType is what az role assignment create calls this principal.
+func (p principal) PrincipalType() string {
+	if p.IsUser {
+		return "User"
+	}
+	return "ServicePrincipal"
+}
+
+// claimsOf decodes a JWT's payload without verifying it.
+func claimsOf(token string) (map[string]any, error) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return nil, errors.New("not a JWT: want three dot-separated parts")
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return nil, errors.New("not a JWT: payload is not base64url")
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		return nil, errors.New("not a JWT: payload is not a JSON object")
+	}
+	return claims, nil
+}
+
+// principalFromToken reads the claims that identify a principal. A token it
+// cannot read (some tokens are opaque) yields an empty principal, never an
+// error: the token still works, only the page has less to show.
+func principalFromToken(token string) principal {
+	claims, err := claimsOf(token)
+	if err != nil {
+		return principal{}
+	}
+	str := func(k string) string { s, _ := claims[k].(string); return s }
+	p := principal{
+		ObjectID:   str("oid"),
+		TenantID:   str("tid"),
+		AppID:      cmp.Or(str("appid"), str("azp")),
+		User:       cmp.Or(str("upn"), str("preferred_username"), str("unique_name"), str("name")),
+		ResourceID: str("xms_mirid"),
+		Issuer:     str("iss"),
+	}
+	p.IsUser = str("idtyp") == "user" || (str("idtyp") == "" && p.User != "" && str("scp") != "")
+	if str("idtyp") == "" && str("upn") != "" {
+		p.IsUser = true
+	}
+	return p
+}
+
+var aadsts = regexp.MustCompile(`AADSTS\d+`)
+
+// aadstsCode returns the Entra ID error in a token response, e.g.
+// "AADSTS7000215: Invalid client secret provided.", or "".
+func aadstsCode(r *http.Response) string {
+	body, err := runtime.Payload(r)
+	if err != nil {
+		return ""
+	}
+	if d := errorDescription(body); d != "" {
+		return d
+	}
+	return aadsts.FindString(string(body))
+}
