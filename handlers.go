@@ -81,7 +81,7 @@ func handlePing() http.Handler {
 func handleSecret(logger *slog.Logger, cfg config, creds *chain, reader *secretReader, pg *page) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
-		if reader == nil {
+		if len(cfg.Problems) > 0 || reader == nil {
 			pg.render(w, r, logger, view{Problem: configurationProblem(cfg.Problems)})
 			return
 		}

@@ -164,7 +164,7 @@ func (x explainer) authProblem(ae *authError) *problem {
 			p.Fixes = append(p.Fixes, "The vault is in another tenant: az login --tenant <vault's tenant ID>, or set AZURE_TENANT_ID to it")
 		}
 	}
-	if strings.Contains(detail, "not configured to acquire tokens for tenant") {
+	if strings.Contains(detail, "configured to acquire tokens for tenant") {
 		p.Notes = append(p.Notes, "Tenant mismatch: the vault's tenant (from its challenge) differs from AZURE_TENANT_ID. Use the vault's tenant: az keyvault show --name <vault> --query properties.tenantId -o tsv")
 	}
 	return p

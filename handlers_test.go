@@ -1,0 +1,357 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
+)
+
+func TestPingAndRouting(t *testing.T) {
+	t.Parallel()
+	app := startApp(t, map[string]string{}, nil) // no Azure configuration at all
+	tests := []struct {
+		method, path string
+		wantStatus   int
+		wantBody     string
+	}{
+		{"GET", "/ping", http.StatusOK, "Hello World!"},
+		{"HEAD", "/ping", http.StatusOK, ""},
+		{"POST", "/ping", http.StatusMethodNotAllowed, ""},
+		{"DELETE", "/", http.StatusMethodNotAllowed, ""},
+		{"GET", "/nope", http.StatusNotFound, ""},
+		{"GET", "/ping/", http.StatusNotFound, ""},
+		{"GET", "/", http.StatusInternalServerError, "KEY_VAULT_URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			resp, body := fetch(t, tt.method, app.URL+tt.path, "")
+			if got, want := resp.StatusCode, tt.wantStatus; got != want {
+				t.Errorf("%s %s = %d; want %d", tt.method, tt.path, got, want)
+			}
+			if !strings.Contains(body, tt.wantBody) {
+				t.Errorf("%s %s body = %q; want it to contain %q", tt.method, tt.path, body, tt.wantBody)
+			}
+			for h, want := range map[string]string{
+				"X-Content-Type-Options": "nosniff",
+				"Referrer-Policy":        "no-referrer",
+			} {
+				if got := resp.Header.Get(h); got != want {
+					t.Errorf("%s %s header %s = %q; want %q", tt.method, tt.path, h, got, want)
+				}
+			}
+			if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "default-src 'none'") {
+				t.Errorf("%s %s Content-Security-Policy = %q; want default-src 'none' and frame-ancestors 'none'", tt.method, tt.path, csp)
+			}
+		})
+	}
+	if resp, _ := fetch(t, "GET", app.URL+"/ping", ""); resp.Header.Get("Content-Type") != "text/plain; charset=utf-8" {
+		t.Errorf("GET /ping Content-Type = %q; want text/plain", resp.Header.Get("Content-Type"))
+	}
+}
+
+// TestSources reads the secret with each credential source that can be
+// configured without touching the process environment.
+func TestSources(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		id         standin.Identity
+		expiresOn  string
+		extra      []string
+		wantSource string
+		wantClaims []string
+	}{
+		{"legacy epoch", standin.AppServiceLegacy, "epoch", nil, "App Service managed identity (2017-09-01)", []string{standin.ManagedIdentityOID, standin.ManagedIdentityRes}},
+		{"legacy linux date", standin.AppServiceLegacy, "linux", nil, "App Service managed identity (2017-09-01)", []string{standin.ManagedIdentityOID}},
+		{"legacy windows date", standin.AppServiceLegacy, "windows", nil, "App Service managed identity (2017-09-01)", []string{standin.ManagedIdentityOID}},
+		{"legacy user-assigned", standin.AppServiceLegacy, "epoch", []string{"AZURE_CLIENT_ID", "99999999-9999-4999-8999-999999999999"},
+			"App Service user-assigned managed identity (2017-09-01)", []string{"99999999-9999-4999-8999-999999999999", "userAssignedIdentities"}},
+		{"service principal", standin.ServicePrincipal, "", nil, "service principal (client secret)", []string{standin.ServicePrincipalOI, standin.ServicePrincipalID, standin.Tenant}},
+		{"AZURE_TOKEN_CREDENTIALS picks the service principal", standin.AppServiceLegacy, "", []string{
+			"AZURE_TENANT_ID", standin.Tenant, "AZURE_CLIENT_ID", standin.ServicePrincipalID, "AZURE_CLIENT_SECRET", standin.ClientSecret,
+			"AZURE_TOKEN_CREDENTIALS", "EnvironmentCredential"}, "service principal (client secret)", []string{standin.ServicePrincipalOI}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := startStandIn(t, standin.Options{LegacyExpiresOn: tt.expiresOn})
+			app := startApp(t, envFor(t, s, tt.id, tt.extra...), s)
+			checkSecretPage(t, app, s, tt.wantSource, tt.wantClaims...)
+		})
+	}
+}
+
+// TestManagedIdentity2019 runs azidentity's ManagedIdentityCredential, which
+// reads IDENTITY_ENDPOINT from the process environment: no t.Parallel.
+func TestManagedIdentity2019(t *testing.T) {
+	tests := []struct {
+		name       string
+		extra      []string
+		wantSource string
+		wantClaims []string
+	}{
+		{"system-assigned", nil, "App Service managed identity (2019-08-01)", []string{standin.ManagedIdentityOID, standin.ManagedIdentityApp}},
+		{"user-assigned by AZURE_CLIENT_ID", []string{"AZURE_CLIENT_ID", "88888888-8888-4888-8888-888888888888"},
+			"App Service user-assigned managed identity (2019-08-01)", []string{"88888888-8888-4888-8888-888888888888"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := startStandIn(t, standin.Options{})
+			env := envFor(t, s, standin.AppService, tt.extra...)
+			setManagedIdentityEnv(t, env)
+			app := startApp(t, env, s)
+			checkSecretPage(t, app, s, tt.wantSource, tt.wantClaims...)
+		})
+	}
+}
+
+// TestManagedIdentityNeverProbesIMDS configures the identity endpoint for
+// the app but not for the process, where azidentity looks and would fall
+// back to IMDS. The app refuses the request instead of sending it.
+func TestManagedIdentityNeverProbesIMDS(t *testing.T) {
+	t.Parallel()
+	s := startStandIn(t, standin.Options{})
+	app := startApp(t, envFor(t, s, standin.AppService), s)
+	resp, body := fetch(t, "GET", app.URL+"/", "")
+	if got, want := resp.StatusCode, http.StatusBadGateway; got != want {
+		t.Errorf("GET / = %d; want %d\n%s", got, want, body)
+	}
+	containsAll(t, "page", body, "refusing a managed identity request to &#34;169.254.169.254&#34;")
+	if n := s.TokenRequests(); n != 0 {
+		t.Errorf("token requests = %d; want 0", n)
+	}
+}
+
+func TestAzureCLI(t *testing.T) {
+	tests := []struct {
+		name       string
+		loggedIn   bool
+		tenant     string // AZURE_TENANT_ID
+		wantStatus int
+		want       []string
+		wantArgs   string // what az was called with; "" if not at all
+	}{
+		{"logged in", true, "", http.StatusOK, []string{"Azure CLI", standin.UserOID, standin.UserUPN}, "--tenant " + standin.Tenant},
+		{"AZURE_TENANT_ID passed on", true, standin.Tenant, http.StatusOK, []string{standin.UserUPN}, "--tenant " + standin.Tenant},
+		{"tenant mismatch", true, "00000000-0000-4000-8000-0000000000ff", http.StatusBadGateway,
+			[]string{"Tenant mismatch", "az keyvault show --name &lt;vault&gt; --query properties.tenantId"}, ""},
+		{"not logged in", false, "", http.StatusBadGateway, []string{"Azure CLI could not get a token", "Please run &#39;az login&#39;", "Sign in to the Azure CLI: az login"}, "account get-access-token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := startStandIn(t, standin.Options{})
+			dir := t.TempDir()
+			if err := s.WriteAzCLI(dir, tt.loggedIn); err != nil {
+				t.Fatal(err)
+			}
+			// azidentity runs az through the process's PATH.
+			t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+			env := map[string]string{"KEY_VAULT_URL": s.VaultURL("kv"), "PATH": os.Getenv("PATH"), "AZURE_TENANT_ID": tt.tenant}
+			app := startApp(t, env, s)
+			resp, body := fetch(t, "GET", app.URL+"/", "")
+			if got, want := resp.StatusCode, tt.wantStatus; got != want {
+				t.Errorf("GET / = %d; want %d\n%s", got, want, body)
+			}
+			containsAll(t, "page", body, tt.want...)
+			args, _ := os.ReadFile(filepath.Join(dir, "az.log")) // absent when az was not run
+			if tt.wantArgs == "" && len(args) > 0 || !strings.Contains(string(args), tt.wantArgs) {
+				t.Errorf("az called with %q; want %q", args, tt.wantArgs)
+			}
+		})
+	}
+}
+
+// checkSecretPage checks / shows the secret and the principal, and that the
+// token and the challenge are reused across views.
+func checkSecretPage(t *testing.T, app testApp, s *standin.Server, wantSource string, wantClaims ...string) {
+	t.Helper()
+	for range 3 {
+		resp, body := fetch(t, "GET", app.URL+"/", "")
+		if got, want := resp.StatusCode, http.StatusOK; got != want {
+			t.Fatalf("GET / = %d; want %d\n%s", got, want, body)
+		}
+		containsAll(t, "page", body, standin.DefaultSecret, wantSource, "0123456789abcdef0123456789abcdef")
+		containsAll(t, "page", body, wantClaims...)
+	}
+	if got, want := s.TokenRequests(), int64(1); got != want {
+		t.Errorf("token requests after 3 views = %d; want %d", got, want)
+	}
+	if got, want := s.Challenges(), int64(1); got != want {
+		t.Errorf("challenges after 3 views = %d; want %d", got, want)
+	}
+	if got, want := s.VaultRequests(), int64(4); got != want {
+		t.Errorf("Key Vault requests after 3 views = %d; want %d (one challenge, three reads)", got, want)
+	}
+}
+
+func TestFailures(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		fault      standin.Fault
+		id         standin.Identity
+		env        []string // overrides of the stand-in's environment; a value of "-" removes
+		wantStatus int
+		want       []string
+	}{
+		{"no KEY_VAULT_URL", "", standin.ServicePrincipal, []string{"KEY_VAULT_URL", "-"}, 500,
+			[]string{"KEY_VAULT_URL", "not set", "https://&lt;your-vault-name&gt;.vault.azure.net/"}},
+		{"KEY_VAULT_URL not a URL", "", standin.ServicePrincipal, []string{"KEY_VAULT_URL", "kv"}, 500, []string{"KEY_VAULT_URL", "&#34;kv&#34;", "not an absolute URL"}},
+		{"KEY_VAULT_URL http", "", standin.ServicePrincipal, []string{"KEY_VAULT_URL", "http://kv.vault.azure.net/"}, 500, []string{"must use https"}},
+		{"KEY_VAULT_URI fallback, bad", "", standin.ServicePrincipal, []string{"KEY_VAULT_URL", "-", "KEY_VAULT_URI", "ftp://x"}, 500, []string{"KEY_VAULT_URI", "must use https"}},
+		{"AZURE_TOKEN_CREDENTIALS bogus", "", standin.ServicePrincipal, []string{"AZURE_TOKEN_CREDENTIALS", "Bogus"}, 500, []string{"AZURE_TOKEN_CREDENTIALS", "ManagedIdentityCredential, EnvironmentCredential, AzureCLICredential, prod, dev"}},
+		{"no source", "", standin.ServicePrincipal, []string{"AZURE_CLIENT_SECRET", "-"}, 500,
+			[]string{"No identity to authenticate with", "enable the managed identity, then restart the app", "az webapp identity assign", "az login",
+				"App Service managed identity</strong>: skipped", "service principal</strong>: skipped", "Azure CLI</strong>: skipped (az is not on PATH"}},
+		{"dev excludes the others", "", standin.ServicePrincipal, []string{"AZURE_TOKEN_CREDENTIALS", "dev"}, 500, []string{"excluded by AZURE_TOKEN_CREDENTIALS=dev"}},
+		{"wrong client secret", "", standin.ServicePrincipal, []string{"AZURE_CLIENT_SECRET", "wrong"}, 502,
+			[]string{"service principal (client secret) could not get a token", "AADSTS7000215", "az ad app credential reset"}},
+		{"identity endpoint down", standin.FaultIdentityDown, standin.AppServiceLegacy, nil, 502,
+			[]string{"App Service managed identity (2017-09-01) could not get a token", "127.0.0.1", "answered 500", "az webapp identity show"}},
+		{"forbidden", standin.FaultForbidden, standin.AppServiceLegacy, nil, 502,
+			[]string{"Key Vault denied access", standin.ManagedIdentityOID,
+				`az role assignment create --role &#34;Key Vault Secrets User&#34; --assignee-object-id ` + standin.ManagedIdentityOID + ` --assignee-principal-type ServicePrincipal --scope $(az keyvault show --name kv --query id -o tsv)`,
+				"az keyvault set-policy --name kv --object-id " + standin.ManagedIdentityOID + " --secret-permissions get",
+				"can take minutes to apply"}},
+		{"firewall", standin.FaultFirewall, standin.ServicePrincipal, nil, 502, []string{"firewall", "az keyvault network-rule add --name kv"}},
+		{"not found", standin.FaultNotFound, standin.ServicePrincipal, nil, 502, []string{"not found", "&#34;secret&#34;", "az keyvault secret set --vault-name kv --name secret"}},
+		{"other secret name", "", standin.ServicePrincipal, []string{"SECRET_NAME", "other"}, 502, []string{"az keyvault secret set --vault-name kv --name other"}},
+		{"throttled", standin.FaultThrottle, standin.ServicePrincipal, nil, 502, []string{"throttling", "429", "Key Vault request ID", "SECRET_CACHE_TTL"}},
+		{"unavailable", standin.FaultUnavailable, standin.ServicePrincipal, nil, 502, []string{"Key Vault failed", "503", "Key Vault request ID"}},
+		{"hangs", standin.FaultHang, standin.ServicePrincipal, []string{"REQUEST_TIMEOUT", "1s"}, 504, []string{"did not answer in time", "within 1s", "REQUEST_TIMEOUT"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := startStandIn(t, standin.Options{})
+			env := envFor(t, s, tt.id)
+			for i := 0; i+1 < len(tt.env); i += 2 {
+				if tt.env[i+1] == "-" {
+					delete(env, tt.env[i])
+				} else {
+					env[tt.env[i]] = tt.env[i+1]
+				}
+			}
+			s.SetFault(tt.fault)
+			app := startApp(t, env, s)
+			resp, body := fetch(t, "GET", app.URL+"/", "")
+			if got, want := resp.StatusCode, tt.wantStatus; got != want {
+				t.Errorf("GET / = %d; want %d\n%s", got, want, body)
+			}
+			containsAll(t, "page", body, tt.want...)
+			if got := resp.Header.Get("Cache-Control"); got != "no-store" {
+				t.Errorf("Cache-Control = %q; want no-store", got)
+			}
+			resp, body = fetch(t, "GET", app.URL+"/", "application/json")
+			var v view
+			if err := json.Unmarshal([]byte(body), &v); err != nil {
+				t.Fatalf("JSON: %v\n%s", err, body)
+			}
+			if v.Problem == nil || v.Problem.Status != tt.wantStatus || resp.StatusCode != tt.wantStatus || len(v.Problem.Fixes) == 0 || v.Secret != nil {
+				t.Errorf("JSON = %d %s; want status %d, a problem with fixes and no secret", resp.StatusCode, body, tt.wantStatus)
+			}
+		})
+	}
+}
+
+func TestHostileSecretIsEscaped(t *testing.T) {
+	t.Parallel()
+	hostile := `<script>alert(1)</script><img src=x onerror=alert(2)>"'&`
+	s := startStandIn(t, standin.Options{Secrets: map[string]string{"secret": hostile}})
+	app := startApp(t, envFor(t, s, standin.ServicePrincipal), s)
+	resp, body := fetch(t, "GET", app.URL+"/", "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET / = %d; want 200\n%s", resp.StatusCode, body)
+	}
+	for _, raw := range []string{"<script>", "<img", "onerror=alert(2)>"} {
+		if strings.Contains(body, raw) {
+			t.Errorf("page contains %q unescaped", raw)
+		}
+	}
+	containsAll(t, "page", body, "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;&#34;&#39;&amp;")
+}
+
+func TestJSON(t *testing.T) {
+	t.Parallel()
+	s := startStandIn(t, standin.Options{})
+	app := startApp(t, envFor(t, s, standin.AppServiceLegacy), s)
+	resp, body := fetch(t, "GET", app.URL+"/", "text/plain;q=0.5, application/json")
+	if got, want := resp.Header.Get("Content-Type"), "application/json; charset=utf-8"; got != want {
+		t.Errorf("Content-Type = %q; want %q", got, want)
+	}
+	var v view
+	if err := json.Unmarshal([]byte(body), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Secret == nil || v.Secret.Value != standin.DefaultSecret || v.Secret.Version == "" {
+		t.Errorf("secret = %+v; want value %q and a version", v.Secret, standin.DefaultSecret)
+	}
+	if v.Principal == nil || v.Principal.ObjectID != standin.ManagedIdentityOID || v.Principal.ExpiresOn.IsZero() {
+		t.Errorf("principal = %+v; want object ID %s and an expiry", v.Principal, standin.ManagedIdentityOID)
+	}
+	if strings.Contains(body, "eyJ") {
+		t.Errorf("JSON contains what looks like a token: %s", body)
+	}
+}
+
+// TestColdBurst sends concurrent first views: one token request and one
+// challenge must serve them all.
+func TestColdBurst(t *testing.T) {
+	t.Parallel()
+	for _, id := range []standin.Identity{standin.AppServiceLegacy, standin.ServicePrincipal} {
+		t.Run(string(id), func(t *testing.T) {
+			t.Parallel()
+			s := startStandIn(t, standin.Options{})
+			app := startApp(t, envFor(t, s, id), s)
+			const n = 32
+			var wg sync.WaitGroup
+			errs := make(chan string, n)
+			for range n {
+				wg.Go(func() {
+					resp, err := http.Get(app.URL + "/")
+					if err != nil {
+						errs <- err.Error()
+						return
+					}
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						errs <- resp.Status
+					}
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for e := range errs {
+				t.Errorf("concurrent GET /: %s", e)
+			}
+			if got, want := s.TokenRequests(), int64(1); got != want {
+				t.Errorf("token requests after %d concurrent views = %d; want %d", n, got, want)
+			}
+			if got, want := s.Challenges(), int64(1); got != want {
+				t.Errorf("challenges after %d concurrent views = %d; want %d", n, got, want)
+			}
+		})
+	}
+}
+
+func TestNoSecretsInLogs(t *testing.T) {
+	t.Parallel()
+	s := startStandIn(t, standin.Options{})
+	app := startApp(t, envFor(t, s, standin.ServicePrincipal), s)
+	fetch(t, "GET", app.URL+"/", "")
+	s.SetFault(standin.FaultForbidden)
+	fetch(t, "GET", app.URL+"/", "")
+	logs := app.Logs.String()
+	for _, secret := range []string{standin.DefaultSecret, standin.ClientSecret, "eyJ", "Bearer", "Authorization"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("logs contain %q:\n%s", secret, logs)
+		}
+	}
+	containsAll(t, "logs", logs, "msg=request method=GET path=/ status=200", "status=502", "Key Vault denied access")
+}
