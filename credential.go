@@ -238,16 +238,13 @@ func (h hostGuard) Do(req *policy.Request) (*http.Response, error) {
 	return req.Next()
 }
 
-// errNoSource is the cause shown when no source is configured.
-var errNoSource = errors.New("no credential source is configured")
-
 // sourceDetail is the short reason a source failed: the Entra ID error code,
 // the identity endpoint's status, or the Azure CLI's message.
 func sourceDetail(err error) string {
 	var afe *azidentity.AuthenticationFailedError
 	if errors.As(err, &afe) && afe.RawResponse != nil {
 		r := afe.RawResponse
-		if code := aadstsCode(r); code != "" {
+		if code := responseReason(r); code != "" {
 			return fmt.Sprintf("%s answered %d: %s", r.Request.URL.Host, r.StatusCode, code)
 		}
 		return fmt.Sprintf("%s answered %d %s", hostOf(r), r.StatusCode, http.StatusText(r.StatusCode))

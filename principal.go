@@ -69,18 +69,17 @@ func principalFromToken(token string) principal {
 		ResourceID: str("xms_mirid"),
 		Issuer:     str("iss"),
 	}
-	p.IsUser = str("idtyp") == "user" || (str("idtyp") == "" && p.User != "" && str("scp") != "")
-	if str("idtyp") == "" && str("upn") != "" {
-		p.IsUser = true
-	}
+	// idtyp is optional; without it, a user token has a upn or delegated scopes.
+	idtyp := str("idtyp")
+	p.IsUser = idtyp == "user" || (idtyp == "" && (str("upn") != "" || str("scp") != ""))
 	return p
 }
 
 var aadsts = regexp.MustCompile(`AADSTS\d+`)
 
-// aadstsCode returns the Entra ID error in a token response, e.g.
+// responseReason returns the error a token endpoint gave, e.g. Entra ID's
 // "AADSTS7000215: Invalid client secret provided.", or "".
-func aadstsCode(r *http.Response) string {
+func responseReason(r *http.Response) string {
 	body, err := runtime.Payload(r)
 	if err != nil {
 		return ""

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoadConfig(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name         string
+		env          map[string]string
+		wantPort     string
+		wantVault    string
+		wantProblem  string // a variable named in Problems; "" for none
+		wantWarning  string
+		wantTimeout  time.Duration
+		wantTokenSrc string
+	}{
+		{"defaults", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/"}, "8080", "https://kv.vault.azure.net/", "", "", 15 * time.Second, ""},
+		{"PORT wins", map[string]string{"PORT": "1", "FUNCTIONS_CUSTOMHANDLER_PORT": "2", "HTTP_PLATFORM_PORT": "3"}, "1", "", "KEY_VAULT_URL", "", 15 * time.Second, ""},
+		{"Functions port", map[string]string{"FUNCTIONS_CUSTOMHANDLER_PORT": "2", "HTTP_PLATFORM_PORT": "3"}, "2", "", "KEY_VAULT_URL", "", 15 * time.Second, ""},
+		{"Windows port", map[string]string{"HTTP_PLATFORM_PORT": "3"}, "3", "", "KEY_VAULT_URL", "", 15 * time.Second, ""},
+		{"KEY_VAULT_URI", map[string]string{"KEY_VAULT_URI": "https://kv.vault.azure.net"}, "8080", "https://kv.vault.azure.net", "", "", 15 * time.Second, ""},
+		{"vault with path", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/secrets/x"}, "8080", "", "KEY_VAULT_URL", "", 15 * time.Second, ""},
+		{"timeout", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "REQUEST_TIMEOUT": "2s"}, "8080", "https://kv.vault.azure.net/", "", "", 2 * time.Second, ""},
+		{"bad timeout", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "REQUEST_TIMEOUT": "soon"}, "8080", "https://kv.vault.azure.net/", "REQUEST_TIMEOUT", "", 15 * time.Second, ""},
+		{"token sources, any case", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "AZURE_TOKEN_CREDENTIALS": "azureclicredential"}, "8080", "https://kv.vault.azure.net/", "", "", 15 * time.Second, "AzureCLICredential"},
+		{"client ID without tenant", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "AZURE_CLIENT_ID": "x", "AZURE_CLIENT_SECRET": "y"}, "8080", "https://kv.vault.azure.net/", "", "missing AZURE_TENANT_ID", 15 * time.Second, ""},
+		{"half an identity endpoint", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "IDENTITY_ENDPOINT": "http://x"}, "8080", "https://kv.vault.azure.net/", "", "IDENTITY_HEADER", 15 * time.Second, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := loadConfig(mapEnv(tt.env))
+			if c.Port != tt.wantPort || c.VaultURL != tt.wantVault || c.RequestTimeout != tt.wantTimeout || c.TokenSources != tt.wantTokenSrc {
+				t.Errorf("loadConfig = port %q vault %q timeout %v sources %q; want %q %q %v %q",
+					c.Port, c.VaultURL, c.RequestTimeout, c.TokenSources, tt.wantPort, tt.wantVault, tt.wantTimeout, tt.wantTokenSrc)
+			}
+			var problems []string
+			for _, p := range c.Problems {
+				problems = append(problems, p.Variable)
+			}
+			if got := strings.Join(problems, ","); !strings.Contains(got, tt.wantProblem) || (tt.wantProblem == "" && got != "") {
+				t.Errorf("problems = %q; want %q", got, tt.wantProblem)
+			}
+			if got := strings.Join(c.Warnings, "\n"); !strings.Contains(got, tt.wantWarning) || (tt.wantWarning == "" && got != "") {
+				t.Errorf("warnings = %q; want %q", got, tt.wantWarning)
+			}
+		})
+	}
+}
+
+func TestUserAssignedClientIDIsNoWarning(t *testing.T) {
+	t.Parallel()
+	c := loadConfig(mapEnv(map[string]string{"MSI_ENDPOINT": "http://127.0.0.1/", "MSI_SECRET": "s", "AZURE_CLIENT_ID": "x"}))
+	if len(c.Warnings) != 0 {
+		t.Errorf("warnings = %q; want none: AZURE_CLIENT_ID alone selects a user-assigned identity", c.Warnings)
+	}
+}
+
+func TestPortNumber(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		port string
+		ok   bool
+	}{{"8080", true}, {"0", true}, {"65535", true}, {"65536", false}, {"-1", false}, {"http", false}, {"", false}} {
+		if err := portNumber(tt.port); (err == nil) != tt.ok {
+			t.Errorf("portNumber(%q) = %v; want ok = %v", tt.port, err, tt.ok)
+		}
+	}
+}

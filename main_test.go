@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
+)
+
+// TestProcess runs the built app as App Service would, with nothing but
+// environment variables: azidentity finds IDENTITY_ENDPOINT in the real
+// process environment, and azcore's default transport reaches the stand-in
+// through HTTPS_PROXY and trusts it through SSL_CERT_FILE. Then SIGTERM
+// arrives during a request, which must still finish.
+func TestProcess(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds the app")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "app")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	s := startStandIn(t, standin.Options{})
+	env, err := s.ProcessEnv(standin.AppService, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin)
+	cmd.Env = append(env, "PORT=0", "REQUEST_TIMEOUT=2s", "PATH="+os.Getenv("PATH"))
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() }) // no-op once it has exited
+
+	lines := bufio.NewScanner(stdout)
+	var addr string
+	for addr == "" && lines.Scan() {
+		if m := regexp.MustCompile(`msg=listening addr=\S*:(\d+)`).FindStringSubmatch(lines.Text()); m != nil {
+			addr = "http://127.0.0.1:" + m[1]
+		}
+	}
+	if addr == "" {
+		t.Fatal("the app never logged its address")
+	}
+	logs := make(chan string, 1)
+	go func() {
+		var b strings.Builder
+		for lines.Scan() {
+			b.WriteString(lines.Text() + "\n")
+		}
+		logs <- b.String()
+	}()
+
+	if resp, body := fetch(t, "GET", addr+"/ping", ""); resp.StatusCode != http.StatusOK || body != "Hello World!" {
+		t.Fatalf("GET /ping = %d %q; want 200 Hello World!", resp.StatusCode, body)
+	}
+	resp, body := fetch(t, "GET", addr+"/", "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET / = %d; want 200\n%s", resp.StatusCode, body)
+	}
+	containsAll(t, "page", body, standin.DefaultSecret, "App Service managed identity (2019-08-01)", standin.ManagedIdentityOID)
+
+	s.SetFault(standin.FaultHang)
+	before := s.VaultRequests()
+	inFlight := make(chan int, 1)
+	go func() {
+		resp, err := http.Get(addr + "/")
+		if err != nil {
+			inFlight <- 0
+			return
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		inFlight <- resp.StatusCode
+	}()
+	for s.VaultRequests() == before {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := <-inFlight, http.StatusGatewayTimeout; got != want {
+		t.Errorf("request in flight at SIGTERM = %d; want %d (finished, not cut off)", got, want)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("exit after SIGTERM: %v; want status 0", err)
+	}
+	containsAll(t, "logs", <-logs, "shutting down")
+}
