@@ -80,7 +80,7 @@ const (
 	// IdentityHeader is the value of IDENTITY_HEADER and MSI_SECRET.
 	IdentityHeader = "stand-in-identity-header"
 	// Issuer names the stand-in in every token it issues, so pages can say who issued it.
-	Issuer = "https://login.microsoftonline.com/" + Tenant + "/v2.0#local-stand-in"
+	Issuer = "https://local-stand-in.invalid/" + Tenant + "/ (the local stand-in, not Azure)"
 )
 
 // Server is a running stand-in. Close it when done.
