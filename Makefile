@@ -4,8 +4,11 @@
 run: ## run the app on :8080 (export KEY_VAULT_URL first)
 	go run .
 
-test: ## every test, with the race detector
+FUZZ_TARGETS = FuzzParseExpiresOn FuzzPrincipalFromToken FuzzLoadConfig
+
+test: ## every test with the race detector, then each fuzz target for 3s
 	go test -race -count=1 ./...
+	@for f in $(FUZZ_TARGETS); do go test -run '^$$' -fuzz "^$$f$$" -fuzztime 3s . || exit 1; done
 
 lint: ## gofmt, go vet, staticcheck
 	@test -z "$$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }

@@ -66,11 +66,12 @@ type testApp struct {
 
 // startApp starts the app with env as its whole environment, its Azure
 // traffic going to s (when not nil) through the one seam newApp offers.
-// Retries keep azcore's count and policy but wait milliseconds, not seconds.
+// Retries keep azcore's count and policy but back off from milliseconds,
+// not seconds; Key Vault's Retry-After (1s from the stand-in) still applies.
 func startApp(t testing.TB, env map[string]string, s *standin.Server) testApp {
 	t.Helper()
 	logs := &syncBuffer{}
-	opts := azcore.ClientOptions{Retry: policy.RetryOptions{RetryDelay: 5 * time.Millisecond, MaxRetryDelay: 20 * time.Millisecond}}
+	opts := azcore.ClientOptions{Retry: policy.RetryOptions{RetryDelay: 5 * time.Millisecond, MaxRetryDelay: 2 * time.Second}}
 	if s != nil {
 		opts.Transport = s.HTTPClient()
 	}

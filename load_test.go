@@ -1,0 +1,175 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
+)
+
+// loadResult is what a burst of requests measured.
+type loadResult struct {
+	Requests, Errors int
+	Elapsed          time.Duration
+	Latencies        []time.Duration // sorted
+}
+
+func (r loadResult) PerSecond() float64 { return float64(r.Requests) / r.Elapsed.Seconds() }
+
+// Percentile returns the p-th percentile latency, p in [0, 100].
+func (r loadResult) Percentile(p float64) time.Duration {
+	if len(r.Latencies) == 0 {
+		return 0
+	}
+	return r.Latencies[int(float64(len(r.Latencies)-1)*p/100)]
+}
+
+// load sends n GETs to url from c concurrent clients over keep-alive
+// connections; a non-200 answer counts as an error.
+func load(client *http.Client, url string, n, c int) loadResult {
+	var next, errs atomic.Int64
+	lat := make([][]time.Duration, c)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range c {
+		wg.Go(func() {
+			for next.Add(1) <= int64(n) {
+				t0 := time.Now()
+				resp, err := client.Get(url)
+				if err != nil {
+					errs.Add(1)
+					continue
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					errs.Add(1)
+				}
+				lat[w] = append(lat[w], time.Since(t0))
+			}
+		})
+	}
+	wg.Wait()
+	r := loadResult{Requests: n, Errors: int(errs.Load()), Elapsed: time.Since(start), Latencies: slices.Concat(lat...)}
+	slices.Sort(r.Latencies)
+	return r
+}
+
+func loadClient(c int) *http.Client {
+	return &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c, MaxConnsPerHost: c}, Timeout: 30 * time.Second}
+}
+
+// TestLoad sends two rounds of 2,500 views at concurrency 64 with the race
+// detector on: no errors, and no growth in goroutines or heap from the first
+// round (which fills the connection pools) to the second.
+func TestLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test")
+	}
+	s := startStandIn(t, standin.Options{})
+	app := startApp(t, envFor(t, s, standin.ServicePrincipal), s)
+	client := loadClient(64)
+	var heap [2]uint64
+	var goroutines [2]int
+	for round := range 2 {
+		r := load(client, app.URL+"/", 2500, 64)
+		if r.Errors != 0 {
+			t.Fatalf("round %d: %d of %d requests failed", round, r.Errors, r.Requests)
+		}
+		client.CloseIdleConnections()
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		heap[round] = m.HeapAlloc
+		goroutines[round] = settledGoroutines(goroutines[0])
+	}
+	if heap[1] > heap[0]+8<<20 {
+		t.Errorf("heap grew from %d to %d bytes between rounds", heap[0], heap[1])
+	}
+	if goroutines[1] > goroutines[0]+5 {
+		t.Errorf("goroutines = %d after the second round; %d after the first", goroutines[1], goroutines[0])
+	}
+	if got, want := s.TokenRequests(), int64(1); got != want {
+		t.Errorf("token requests after 5,000 views = %d; want %d", got, want)
+	}
+}
+
+// settledGoroutines waits up to 5s for the goroutine count to fall to want
+// (0: just let it settle) and returns it.
+func settledGoroutines(want int) int {
+	deadline := time.Now().Add(5 * time.Second)
+	n := runtime.NumGoroutine()
+	for (want == 0 || n > want) && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		if m := runtime.NumGoroutine(); want == 0 && m == n {
+			break
+		} else {
+			n = m
+		}
+	}
+	return n
+}
+
+// TestRecovery: a hung vault times out, a throttled one is retried, and the
+// next view after each works.
+func TestRecovery(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		fault      standin.Fault
+		timeout    string
+		wantStatus int
+	}{
+		{standin.FaultHang, "1s", http.StatusGatewayTimeout},
+		{standin.FaultThrottleOnce, "5s", http.StatusOK}, // retried after Retry-After: 1
+		{standin.FaultIdentityDown, "5s", http.StatusOK}, // the token outlives the outage
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.fault), func(t *testing.T) {
+			t.Parallel()
+			s := startStandIn(t, standin.Options{})
+			app := startApp(t, envFor(t, s, standin.ServicePrincipal, "REQUEST_TIMEOUT", tt.timeout), s)
+			if resp, _ := fetch(t, "GET", app.URL+"/", ""); resp.StatusCode != http.StatusOK {
+				t.Fatalf("first view = %d; want 200", resp.StatusCode)
+			}
+			s.SetFault(tt.fault)
+			start := time.Now()
+			resp, body := fetch(t, "GET", app.URL+"/", "")
+			if resp.StatusCode != tt.wantStatus {
+				t.Errorf("view with fault %s = %d; want %d\n%s", tt.fault, resp.StatusCode, tt.wantStatus, body)
+			}
+			if took := time.Since(start); tt.fault == standin.FaultHang && took > 2*time.Second {
+				t.Errorf("a hung vault took %v to answer; want within the 1s timeout plus 1s", took)
+			}
+			s.SetFault(standin.FaultNone)
+			if resp, _ := fetch(t, "GET", app.URL+"/", ""); resp.StatusCode != http.StatusOK {
+				t.Errorf("view after the fault = %d; want 200", resp.StatusCode)
+			}
+		})
+	}
+}
+
+// TestSecretCache: within SECRET_CACHE_TTL no Key Vault request is made,
+// concurrent misses share one, and a failed refresh is a failure.
+func TestSecretCache(t *testing.T) {
+	t.Parallel()
+	s := startStandIn(t, standin.Options{})
+	app := startApp(t, envFor(t, s, standin.ServicePrincipal, "SECRET_CACHE_TTL", "300ms"), s)
+	r := load(loadClient(16), app.URL+"/", 50, 16) // cold: concurrent misses
+	if r.Errors != 0 {
+		t.Fatalf("%d views failed", r.Errors)
+	}
+	if got, want := s.VaultRequests(), int64(2); got != want {
+		t.Errorf("Key Vault requests for 50 concurrent views within the TTL = %d; want %d (a challenge and one read)", got, want)
+	}
+	time.Sleep(350 * time.Millisecond)
+	s.SetFault(standin.FaultForbidden)
+	if resp, _ := fetch(t, "GET", app.URL+"/", ""); resp.StatusCode != http.StatusBadGateway {
+		t.Errorf("view after the TTL with the vault refusing = %d; want 502, not the expired value", resp.StatusCode)
+	}
+}
