@@ -20,3 +20,6 @@ FAULT ?=
 demo: ## the whole flow against a local stand-in for Azure; IDENTITY=appservice|legacy|sp FAULT=forbidden|firewall|notfound|throttle|unavailable|hang|identitydown
 	@go build -o bin/ . ./demo
 	@bin/demo -app bin/keyvault-msi-go -identity "$(IDENTITY)" -fault "$(FAULT)"
+
+bench: ## figures against the local stand-in, side by side (see BENCHMARKS.md)
+	go test -run '^$$' -bench . -benchtime 1x -count 1 .

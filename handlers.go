@@ -12,6 +12,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -22,8 +23,10 @@ var webFiles embed.FS
 // the Content-Security-Policy, so the page needs no other request.
 type page struct {
 	tmpl *template.Template
-	css  template.CSS
 	csp  string
+	// buffers hold pages while they render, so that a failed render sends
+	// no half page and each view does not grow a new buffer.
+	buffers sync.Pool
 }
 
 func newPage() (*page, error) {
@@ -31,14 +34,19 @@ func newPage() (*page, error) {
 	if err != nil {
 		return nil, err
 	}
-	tmpl, err := template.ParseFS(webFiles, "web/page.html")
+	// The stylesheet joins the template as static text, written as is on
+	// every view rather than passed through the escaper as data.
+	tmpl, err := template.New("css").Parse(string(css))
 	if err != nil {
 		return nil, err
 	}
+	if tmpl, err = tmpl.ParseFS(webFiles, "web/page.html"); err != nil {
+		return nil, err
+	}
+	tmpl = tmpl.Lookup("page.html")
 	sum := sha256.Sum256(css)
 	return &page{
 		tmpl: tmpl,
-		css:  template.CSS(css),
 		csp: "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; " +
 			"base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 	}, nil
@@ -50,7 +58,6 @@ type view struct {
 	Problem   *problem       `json:"problem,omitempty"`
 	Principal *principal     `json:"principal,omitempty"`
 	Sources   []sourceStatus `json:"sources,omitempty"`
-	CSS       template.CSS   `json:"-"`
 }
 
 // newServer builds the app's handler: every route, its headers and its log.
@@ -107,18 +114,26 @@ func (pg *page) render(w http.ResponseWriter, r *http.Request, logger *slog.Logg
 	if v.Problem != nil {
 		status = v.Problem.Status
 	}
-	var buf bytes.Buffer
+	buf, _ := pg.buffers.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	defer func() {
+		if buf.Cap() <= 64<<10 { // keep one oversized page from pinning its memory
+			buf.Reset()
+			pg.buffers.Put(buf)
+		}
+	}()
 	if wantsJSON(r.Header.Get("Accept")) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		if err := json.NewEncoder(buf).Encode(v); err != nil {
 			logger.Error("encoding JSON", "error", err)
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
 		}
 	} else {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		v.CSS = pg.css
-		if err := pg.tmpl.Execute(&buf, v); err != nil {
+		if err := pg.tmpl.Execute(buf, v); err != nil {
 			logger.Error("rendering the page", "error", err)
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
@@ -145,14 +160,20 @@ func wantsJSON(accept string) bool {
 	return false
 }
 
-// securityHeaders sets the headers every response carries.
+// securityHeaders sets the headers every response carries. The values are
+// built once: every response, /ping's included, pays for them.
 func securityHeaders(csp string, next http.Handler) http.Handler {
+	fixed := http.Header{
+		"X-Content-Type-Options":  {"nosniff"},
+		"Content-Security-Policy": {csp},
+		"Referrer-Policy":         {"no-referrer"},
+		"X-Frame-Options":         {"DENY"},
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Content-Security-Policy", csp)
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
+		for k, v := range fixed {
+			h[k] = v // shared, never modified: net/http only reads them
+		}
 		next.ServeHTTP(w, r)
 	})
 }

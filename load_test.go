@@ -57,9 +57,11 @@ func load(client *http.Client, url string, n, c int) loadResult {
 	}
 	wg.Wait()
 	r := loadResult{Requests: n, Errors: int(errs.Load()), Elapsed: time.Since(start), Latencies: slices.Concat(lat...)}
-	slices.Sort(r.Latencies)
+	sortDurations(r.Latencies)
 	return r
 }
+
+func sortDurations(d []time.Duration) { slices.Sort(d) }
 
 func loadClient(c int) *http.Client {
 	return &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c, MaxConnsPerHost: c}, Timeout: 30 * time.Second}

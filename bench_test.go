@@ -1,0 +1,246 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
+)
+
+// The benchmarks run against the local stand-in and print one
+// "name: value" line per figure (make bench). Each compares two things
+// measured side by side, alternating rounds in one run, so that the shared
+// machine's noise falls on both. They run a fixed workload and ignore b.N:
+// run them with -benchtime 1x.
+
+// report prints a figure and records it as a benchmark metric.
+func report(b *testing.B, name string, value float64, unit string) {
+	b.Helper()
+	fmt.Printf("%s: %.4g %s\n", name, value, unit)
+	b.ReportMetric(value, strings.ReplaceAll(name, " ", "_")+"_"+unit)
+}
+
+// minimalApp is the floor: one managed-identity credential and one
+// azsecrets.Client built at start-up, GetSecret per request, the value
+// written as plain text; no template, logging or headers.
+func minimalApp(b *testing.B, s *standin.Server) string {
+	opts := azcore.ClientOptions{Transport: s.HTTPClient()}
+	cred, err := newLegacyAppServiceCredential(s.LegacyEndpoint(), standin.IdentityHeader, "", opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	client, err := azsecrets.NewClient(s.VaultURL("kv"), cred, &azsecrets.ClientOptions{ClientOptions: opts})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		resp, err := client.GetSecret(r.Context(), "secret", "", nil)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		io.WriteString(w, *resp.Value)
+	}))
+	b.Cleanup(srv.Close)
+	return srv.URL + "/"
+}
+
+// sideBySide loads a and b in alternating rounds and returns the totals.
+func sideBySide(urlA, urlB string, n, c, rounds int) (a, b loadResult) {
+	clientA, clientB := loadClient(c), loadClient(c)
+	merge := func(into *loadResult, r loadResult) {
+		into.Requests += r.Requests
+		into.Errors += r.Errors
+		into.Elapsed += r.Elapsed
+		into.Latencies = append(into.Latencies, r.Latencies...)
+	}
+	load(clientA, urlA, c*4, c) // warm connections and tokens
+	load(clientB, urlB, c*4, c)
+	for range rounds {
+		merge(&a, load(clientA, urlA, n/rounds, c))
+		merge(&b, load(clientB, urlB, n/rounds, c))
+	}
+	for _, r := range []*loadResult{&a, &b} {
+		sortDurations(r.Latencies)
+	}
+	return a, b
+}
+
+func BenchmarkPage(b *testing.B) {
+	s := startStandIn(b, standin.Options{})
+	page := startApp(b, envFor(b, s, standin.AppServiceLegacy), s).URL + "/"
+	floor := minimalApp(b, s)
+	for _, c := range []int{1, 8, 64} {
+		p, m := sideBySide(page, floor, 4000, c, 4)
+		if p.Errors+m.Errors > 0 {
+			b.Fatalf("errors: page %d, minimal app %d", p.Errors, m.Errors)
+		}
+		report(b, fmt.Sprintf("page c=%d throughput", c), p.PerSecond(), "req/s")
+		report(b, fmt.Sprintf("page c=%d p50", c), ms(p.Percentile(50)), "ms")
+		report(b, fmt.Sprintf("page c=%d p99", c), ms(p.Percentile(99)), "ms")
+		report(b, fmt.Sprintf("minimal app c=%d throughput", c), m.PerSecond(), "req/s")
+		report(b, fmt.Sprintf("page/minimal app c=%d", c), p.PerSecond()/m.PerSecond(), "ratio")
+	}
+
+	// For context: the stand-in called directly, warm token, no HTTP server in between.
+	opts := azcore.ClientOptions{Transport: s.HTTPClient()}
+	cred, _ := newLegacyAppServiceCredential(s.LegacyEndpoint(), standin.IdentityHeader, "", opts)
+	client, _ := azsecrets.NewClient(s.VaultURL("kv"), cred, &azsecrets.ClientOptions{ClientOptions: opts})
+	const direct = 4000
+	start := time.Now()
+	for range direct {
+		if _, err := client.GetSecret(context.Background(), "secret", "", nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	report(b, "azsecrets direct c=1 throughput", direct/time.Since(start).Seconds(), "req/s")
+}
+
+func BenchmarkPing(b *testing.B) {
+	app := startApp(b, map[string]string{}, nil).URL + "/ping"
+	bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "Hello World!")
+	}))
+	b.Cleanup(bare.Close)
+	p, m := sideBySide(app, bare.URL+"/ping", 40000, 8, 4)
+	report(b, "ping c=8 throughput", p.PerSecond(), "req/s")
+	report(b, "bare handler c=8 throughput", m.PerSecond(), "req/s")
+	report(b, "ping/bare handler", p.PerSecond()/m.PerSecond(), "ratio")
+
+	// To tell the security headers' cost (bytes to send and parse) from the
+	// middleware's: the bare handler plus the same headers.
+	pg, err := newPage()
+	if err != nil {
+		b.Fatal(err)
+	}
+	headed := httptest.NewServer(securityHeaders(pg.csp, bare.Config.Handler))
+	b.Cleanup(headed.Close)
+	p, m = sideBySide(app, headed.URL+"/ping", 40000, 8, 4)
+	report(b, "ping/bare handler with the same headers", p.PerSecond()/m.PerSecond(), "ratio")
+}
+
+// BenchmarkRequestsPerView counts upstream requests per view, warm and with
+// SECRET_CACHE_TTL, and what a cold burst of 64 first views costs with the
+// app's warm-up gate and without it (the minimal app).
+func BenchmarkRequestsPerView(b *testing.B) {
+	for _, tt := range []struct {
+		name string
+		ttl  string
+	}{{"no cache", ""}, {"SECRET_CACHE_TTL=1m", "1m"}} {
+		s := startStandIn(b, standin.Options{})
+		app := startApp(b, envFor(b, s, standin.AppServiceLegacy, "SECRET_CACHE_TTL", tt.ttl), s)
+		const views = 2000
+		if r := load(loadClient(8), app.URL+"/", views, 8); r.Errors > 0 {
+			b.Fatalf("%d errors", r.Errors)
+		}
+		report(b, tt.name+" token requests per view", float64(s.TokenRequests())/views, "req")
+		report(b, tt.name+" Key Vault requests per view", float64(s.VaultRequests()-s.Challenges())/views, "req")
+		report(b, tt.name+" challenges per process", float64(s.Challenges()), "req")
+	}
+	for _, tt := range []struct {
+		name string
+		url  func(*standin.Server) string
+	}{
+		{"cold burst, app (warm-up gate)", func(s *standin.Server) string {
+			return startApp(b, envFor(b, s, standin.AppServiceLegacy), s).URL + "/"
+		}},
+		{"cold burst, minimal app (no gate)", func(s *standin.Server) string { return minimalApp(b, s) }},
+	} {
+		s := startStandIn(b, standin.Options{})
+		r := load(loadClient(64), tt.url(s), 64, 64)
+		if r.Errors > 0 {
+			b.Fatalf("%s: %d errors", tt.name, r.Errors)
+		}
+		report(b, tt.name+" token requests", float64(s.TokenRequests()), "req")
+		report(b, tt.name+" challenges", float64(s.Challenges()), "req")
+		report(b, tt.name+" slowest first view", ms(r.Percentile(100)), "ms")
+	}
+}
+
+// BenchmarkProcess starts the built app as App Service would and measures
+// the time to the first 200 on /ping and the peak resident memory after
+// 10,000 views.
+func BenchmarkProcess(b *testing.B) {
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "app")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	s := startStandIn(b, standin.Options{})
+	env, err := s.ProcessEnv(standin.AppService, dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	port := freePort(b)
+	cmd := exec.Command(bin)
+	cmd.Env = append(env, "PORT="+port, "PATH="+os.Getenv("PATH"))
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	url := "http://127.0.0.1:" + port
+	for {
+		resp, err := http.Get(url + "/ping")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Since(start) > 10*time.Second {
+			b.Fatal("no /ping within 10s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	report(b, "process start to first /ping 200", ms(time.Since(start)), "ms")
+	if r := load(loadClient(8), url+"/", 10000, 8); r.Errors > 0 {
+		b.Fatalf("%d of 10,000 views failed", r.Errors)
+	}
+	rss, err := peakRSS(cmd.Process.Pid)
+	if err != nil {
+		b.Fatal(err)
+	}
+	report(b, "peak resident memory after 10,000 views", float64(rss)/(1<<20), "MiB")
+}
+
+// peakRSS reads a process's peak resident set size (VmHWM) on Linux.
+func peakRSS(pid int) (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	re := regexp.MustCompile(`^VmHWM:\s+(\d+) kB`)
+	for sc.Scan() {
+		if m := re.FindStringSubmatch(sc.Text()); m != nil {
+			kb, err := strconv.ParseInt(m[1], 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", pid)
+}
+
+func freePort(b *testing.B) string {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	port := srv.URL[strings.LastIndexByte(srv.URL, ':')+1:]
+	srv.Close()
+	return port
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
