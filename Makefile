@@ -10,10 +10,11 @@ test: ## every test with the race detector, then each fuzz target for 3s
 	go test -race -count=1 ./...
 	@for f in $(FUZZ_TARGETS); do go test -run '^$$' -fuzz "^$$f$$" -fuzztime 3s . || exit 1; done
 
-lint: ## gofmt, go vet, staticcheck
+lint: ## gofmt, go vet, staticcheck, actionlint
 	@test -z "$$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
 	go vet ./...
 	go tool staticcheck ./...
+	go tool actionlint .github/workflows/*.yml
 
 IDENTITY ?= appservice
 FAULT ?=

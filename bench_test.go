@@ -185,7 +185,7 @@ func BenchmarkProcess(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	port := freePort(b)
+	port := freeTestPort(b)
 	cmd := exec.Command(bin)
 	cmd.Env = append(env, "PORT="+port, "PATH="+os.Getenv("PATH"))
 	start := time.Now()
@@ -236,7 +236,8 @@ func peakRSS(pid int) (int64, error) {
 	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", pid)
 }
 
-func freePort(b *testing.B) string {
+// freeTestPort returns a port that was free a moment ago.
+func freeTestPort(t testing.TB) string {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	port := srv.URL[strings.LastIndexByte(srv.URL, ':')+1:]
 	srv.Close()
