@@ -88,8 +88,8 @@ func loadConfig(getenv func(string) string) config {
 			c.TokenSources = choice
 		} else {
 			c.Problems = append(c.Problems, configProblem{"AZURE_TOKEN_CREDENTIALS", v,
-				"not a credential this sample knows; leave it unset to try every source in order",
-				strings.Join(tokenSourceChoices, ", ")})
+				"not one of " + strings.Join(tokenSourceChoices, ", ") + "; leave it unset to try every source in order",
+				"ManagedIdentityCredential"})
 		}
 	}
 

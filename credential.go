@@ -245,7 +245,7 @@ func sourceDetail(err error) string {
 	if errors.As(err, &afe) && afe.RawResponse != nil {
 		r := afe.RawResponse
 		if code := responseReason(r); code != "" {
-			return fmt.Sprintf("%s answered %d: %s", r.Request.URL.Host, r.StatusCode, code)
+			return fmt.Sprintf("%s answered %d: %s", hostOf(r), r.StatusCode, code)
 		}
 		return fmt.Sprintf("%s answered %d %s", hostOf(r), r.StatusCode, http.StatusText(r.StatusCode))
 	}

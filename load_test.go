@@ -94,7 +94,7 @@ func TestLoad(t *testing.T) {
 	if heap[1] > heap[0]+8<<20 {
 		t.Errorf("heap grew from %d to %d bytes between rounds", heap[0], heap[1])
 	}
-	if goroutines[1] > goroutines[0]+50 { // a leak per view would show thousands
+	if goroutines[1] > goroutines[0]+250 { // pools and other tests move it by tens; a leak per view adds 2,500
 		t.Errorf("goroutines = %d after the second round; %d after the first", goroutines[1], goroutines[0])
 	}
 	if got, want := s.TokenRequests(), int64(1); got != want {

@@ -52,17 +52,19 @@ func (c *chain) statuses(err error) []sourceStatus {
 	return out
 }
 
-// configurationProblem is the page for invalid settings.
+// configurationProblem is the page for invalid settings: each one, with the
+// commands that set it on App Service and locally.
 func configurationProblem(problems []configProblem) *problem {
 	p := &problem{
 		Status: http.StatusInternalServerError,
 		Title:  "The app is not configured",
 		Cause:  "These settings are missing or invalid.",
 		Config: problems,
-		Fixes: []string{
-			"On App Service: az webapp config appsettings set --name <app> --resource-group <group> --settings KEY_VAULT_URL=" + exampleVaultURL,
-			"Locally: export KEY_VAULT_URL=" + exampleVaultURL + " and run the app again",
-		},
+	}
+	for _, c := range problems {
+		p.Fixes = append(p.Fixes,
+			"On App Service: az webapp config appsettings set --name <app> --resource-group <group> --settings "+c.Variable+"="+c.Example,
+			"Locally: export "+c.Variable+"="+c.Example+" and run the app again")
 	}
 	return p
 }
