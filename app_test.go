@@ -84,6 +84,8 @@ func startApp(t testing.TB, env map[string]string, s *standin.Server) testApp {
 	return testApp{URL: srv.URL, Logs: logs}
 }
 
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
 func mapEnv(env map[string]string) func(string) string {
 	return func(k string) string { return env[k] }
 }

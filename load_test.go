@@ -130,6 +130,7 @@ func TestRecovery(t *testing.T) {
 		{standin.FaultHang, "1s", http.StatusGatewayTimeout},
 		{standin.FaultThrottleOnce, "5s", http.StatusOK}, // retried after Retry-After: 1
 		{standin.FaultIdentityDown, "5s", http.StatusOK}, // the token outlives the outage
+		{standin.FaultDown, "5s", http.StatusBadGateway}, // connections dropped, then refused
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.fault), func(t *testing.T) {

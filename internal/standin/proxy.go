@@ -21,6 +21,10 @@ func (s *Server) serveProxy(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the local stand-in proxies only Key Vault and Entra ID host names", http.StatusForbidden)
 		return
 	}
+	if s.currentFault() == FaultDown {
+		http.Error(w, "the local stand-in is down (fault down)", http.StatusBadGateway)
+		return
+	}
 	upstream, err := net.Dial("tcp", s.azure.Listener.Addr().String())
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
@@ -40,6 +44,8 @@ func (s *Server) serveProxy(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	s.tunnels.Store(client, struct{}{})
+	defer s.tunnels.Delete(client)
 	var wg sync.WaitGroup
 	wg.Add(2)
 	pipe := func(dst, src net.Conn) {

@@ -42,10 +42,11 @@ const (
 	FaultUnavailable  Fault = "unavailable"  // Key Vault 503
 	FaultHang         Fault = "hang"         // Key Vault never answers
 	FaultIdentityDown Fault = "identitydown" // the identity endpoint answers 500
+	FaultDown         Fault = "down"         // Azure unreachable: open connections drop, new ones are refused
 )
 
 // Faults lists every fault, for flags and help text.
-var Faults = []Fault{FaultForbidden, FaultFirewall, FaultNotFound, FaultThrottle, FaultThrottleOnce, FaultUnavailable, FaultHang, FaultIdentityDown}
+var Faults = []Fault{FaultForbidden, FaultFirewall, FaultNotFound, FaultThrottle, FaultThrottleOnce, FaultUnavailable, FaultHang, FaultIdentityDown, FaultDown}
 
 // Options configure a stand-in. The zero value is usable.
 type Options struct {
@@ -101,6 +102,7 @@ type Server struct {
 	challenges    atomic.Int64
 	throttled     atomic.Bool
 	rejected      sync.Map // host → struct{}: CONNECT targets refused
+	tunnels       sync.Map // net.Conn → struct{}: open proxy tunnels
 }
 
 // Start starts a stand-in on 127.0.0.1.
@@ -149,6 +151,12 @@ func (s *Server) Close() {
 func (s *Server) SetFault(f Fault) {
 	s.throttled.Store(false)
 	s.fault.Store(f)
+	if f == FaultDown {
+		s.tunnels.Range(func(c, _ any) bool {
+			c.(net.Conn).Close()
+			return true
+		})
+	}
 }
 
 func (s *Server) currentFault() Fault { return s.fault.Load().(Fault) }
