@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -140,6 +142,36 @@ func containsAll(t *testing.T, what, body string, want ...string) {
 		if !strings.Contains(body, w) {
 			t.Errorf("%s does not contain %q\n%s", what, w, body)
 		}
+	}
+}
+
+// buildApp builds the app's binary into a temporary directory.
+func buildApp(t testing.TB) (bin, dir string) {
+	t.Helper()
+	dir = t.TempDir()
+	bin = filepath.Join(dir, "app")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin, dir
+}
+
+// waitForPing polls url/ping until it answers 200, and returns how long that took.
+func waitForPing(t testing.TB, url string, timeout time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for {
+		resp, err := http.Get(url + "/ping")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return time.Since(start)
+			}
+		}
+		if time.Since(start) > timeout {
+			t.Fatalf("no 200 from %s/ping within %v (last error: %v)", url, timeout, err)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 

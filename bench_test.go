@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -175,11 +174,7 @@ func BenchmarkRequestsPerView(b *testing.B) {
 // the time to the first 200 on /ping and the peak resident memory after
 // 10,000 views.
 func BenchmarkProcess(b *testing.B) {
-	dir := b.TempDir()
-	bin := filepath.Join(dir, "app")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin, dir := buildApp(b)
 	s := startStandIn(b, standin.Options{})
 	env, err := s.ProcessEnv(standin.AppService, dir)
 	if err != nil {
@@ -194,19 +189,7 @@ func BenchmarkProcess(b *testing.B) {
 	}
 	b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	url := "http://127.0.0.1:" + port
-	for {
-		resp, err := http.Get(url + "/ping")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Since(start) > 10*time.Second {
-			b.Fatal("no /ping within 10s")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitForPing(b, url, 10*time.Second)
 	report(b, "process start to first /ping 200", ms(time.Since(start)), "ms")
 	if r := load(loadClient(8), url+"/", 10000, 8); r.Errors > 0 {
 		b.Fatalf("%d of 10,000 views failed", r.Errors)

@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync/atomic"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -236,32 +234,4 @@ func (h hostGuard) Do(req *policy.Request) (*http.Response, error) {
 			"(azidentity reads the process environment; is IDENTITY_ENDPOINT exported to this process?)", got, string(h))
 	}
 	return req.Next()
-}
-
-// sourceDetail is the short reason a source failed: the Entra ID error code,
-// the identity endpoint's status, or the Azure CLI's message.
-func sourceDetail(err error) string {
-	var afe *azidentity.AuthenticationFailedError
-	if errors.As(err, &afe) && afe.RawResponse != nil {
-		r := afe.RawResponse
-		if code := responseReason(r); code != "" {
-			return fmt.Sprintf("%s answered %d: %s", hostOf(r), r.StatusCode, code)
-		}
-		return fmt.Sprintf("%s answered %d %s", hostOf(r), r.StatusCode, http.StatusText(r.StatusCode))
-	}
-	var le *legacyError
-	if errors.As(err, &le) {
-		return le.Error()
-	}
-	msg := err.Error()
-	// azidentity's messages end with a troubleshooting link on its own line or after the text.
-	msg, _, _ = strings.Cut(msg, "To troubleshoot, visit")
-	return strings.TrimSpace(msg)
-}
-
-func hostOf(r *http.Response) string {
-	if r.Request != nil {
-		return r.Request.URL.Host
-	}
-	return "the endpoint"
 }

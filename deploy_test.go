@@ -343,21 +343,7 @@ func TestDeployScript(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer func() { _ = app.Process.Kill(); _ = app.Wait() }()
-			deadline := time.Now().Add(10 * time.Second)
-			for {
-				resp, err := http.Get("http://127.0.0.1:" + port + "/ping")
-				if err == nil {
-					resp.Body.Close()
-					if resp.StatusCode != http.StatusOK {
-						t.Errorf("GET /ping = %d; want 200", resp.StatusCode)
-					}
-					return
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("no answer on port %s from %s within 10s: %v", port, portVar, err)
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
+			waitForPing(t, "http://127.0.0.1:"+port, 10*time.Second)
 		})
 	}
 }

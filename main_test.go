@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -26,11 +25,7 @@ func TestProcess(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the app")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "app")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin, dir := buildApp(t)
 	s := startStandIn(t, standin.Options{})
 	env, err := s.ProcessEnv(standin.AppService, dir)
 	if err != nil {

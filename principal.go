@@ -5,12 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"net/http"
-	"regexp"
 	"strings"
 	"time"
-
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 )
 
 // principal is who a token was issued to, as its claims say. It is decoded
@@ -73,19 +69,4 @@ func principalFromToken(token string) principal {
 	idtyp := str("idtyp")
 	p.IsUser = idtyp == "user" || (idtyp == "" && (str("upn") != "" || str("scp") != ""))
 	return p
-}
-
-var aadsts = regexp.MustCompile(`AADSTS\d+`)
-
-// responseReason returns the error a token endpoint gave, e.g. Entra ID's
-// "AADSTS7000215: Invalid client secret provided.", or "".
-func responseReason(r *http.Response) string {
-	body, err := runtime.Payload(r)
-	if err != nil {
-		return ""
-	}
-	if d := errorDescription(body); d != "" {
-		return d
-	}
-	return aadsts.FindString(string(body))
 }

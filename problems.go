@@ -7,10 +7,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 )
 
 // problem is a failure as a user sees it: the status, what failed, why, and
@@ -246,4 +249,47 @@ func (x explainer) vaultName() string {
 func sanitize(msg string) string {
 	first, _, _ := strings.Cut(msg, "\n")
 	return strings.TrimSpace(first)
+}
+
+// sourceDetail is the short reason a source failed: the Entra ID error code,
+// the identity endpoint's status, or the Azure CLI's message.
+func sourceDetail(err error) string {
+	var afe *azidentity.AuthenticationFailedError
+	if errors.As(err, &afe) && afe.RawResponse != nil {
+		r := afe.RawResponse
+		if code := responseReason(r); code != "" {
+			return fmt.Sprintf("%s answered %d: %s", hostOf(r), r.StatusCode, code)
+		}
+		return fmt.Sprintf("%s answered %d %s", hostOf(r), r.StatusCode, http.StatusText(r.StatusCode))
+	}
+	var le *legacyError
+	if errors.As(err, &le) {
+		return le.Error()
+	}
+	msg := err.Error()
+	// azidentity's messages end with a troubleshooting link on its own line or after the text.
+	msg, _, _ = strings.Cut(msg, "To troubleshoot, visit")
+	return strings.TrimSpace(msg)
+}
+
+func hostOf(r *http.Response) string {
+	if r.Request != nil {
+		return r.Request.URL.Host
+	}
+	return "the endpoint"
+}
+
+var aadsts = regexp.MustCompile(`AADSTS\d+`)
+
+// responseReason returns the error a token endpoint gave, e.g. Entra ID's
+// "AADSTS7000215: Invalid client secret provided.", or "".
+func responseReason(r *http.Response) string {
+	body, err := runtime.Payload(r)
+	if err != nil {
+		return ""
+	}
+	if d := errorDescription(body); d != "" {
+		return d
+	}
+	return aadsts.FindString(string(body))
 }
