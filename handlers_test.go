@@ -1,13 +1,20 @@
 package main
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
+	"math/big"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
 )
@@ -22,6 +29,7 @@ func TestPingAndRouting(t *testing.T) {
 	}{
 		{"GET", "/ping", http.StatusOK, "Hello World!"},
 		{"HEAD", "/ping", http.StatusOK, ""},
+		{"HEAD", "/", http.StatusInternalServerError, ""},
 		{"POST", "/ping", http.StatusMethodNotAllowed, ""},
 		{"DELETE", "/", http.StatusMethodNotAllowed, ""},
 		{"GET", "/nope", http.StatusNotFound, ""},
@@ -85,6 +93,58 @@ func TestSources(t *testing.T) {
 			checkSecretPage(t, app, s, tt.wantSource, tt.wantClaims...)
 		})
 	}
+}
+
+// TestServicePrincipalCertificate signs in with a certificate from
+// AZURE_CLIENT_CERTIFICATE_PATH, and explains a path that cannot be read.
+func TestServicePrincipalCertificate(t *testing.T) {
+	t.Parallel()
+	certFile := filepath.Join(t.TempDir(), "sp.pem")
+	if err := os.WriteFile(certFile, selfSignedPEM(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name       string
+		path       string
+		wantStatus int
+		want       string
+	}{
+		{"certificate", certFile, http.StatusOK, "service principal (certificate)"},
+		{"unreadable path", certFile + ".missing", http.StatusBadGateway, "reading AZURE_CLIENT_CERTIFICATE_PATH"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := startStandIn(t, standin.Options{})
+			app := startApp(t, envFor(t, s, standin.ServicePrincipal, "AZURE_CLIENT_SECRET", "", "AZURE_CLIENT_CERTIFICATE_PATH", tt.path), s)
+			resp, body := fetch(t, "GET", app.URL+"/", "")
+			if resp.StatusCode != tt.wantStatus {
+				t.Errorf("GET / = %d; want %d\n%s", resp.StatusCode, tt.wantStatus, body)
+			}
+			containsAll(t, "page", body, tt.want)
+		})
+	}
+}
+
+// selfSignedPEM is a certificate and its RSA private key (Entra ID takes
+// no other), as a service principal's certificate file holds them.
+func selfSignedPEM(t *testing.T) []byte {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "sp"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})...)
 }
 
 // TestManagedIdentity2019 runs azidentity's ManagedIdentityCredential, which

@@ -93,7 +93,10 @@ func (s *Server) serveEntra(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		if r.PostForm.Get("client_id") != ServicePrincipalID || r.PostForm.Get("client_secret") != ClientSecret {
+		// A certificate credential sends a signed client assertion instead of
+		// the secret; the stand-in takes its presence for proof.
+		assertion := r.PostForm.Get("client_assertion_type") == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" && r.PostForm.Get("client_assertion") != ""
+		if r.PostForm.Get("client_id") != ServicePrincipalID || (r.PostForm.Get("client_secret") != ClientSecret && !assertion) {
 			writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.", "error_codes": []int{7000215}})
 			return
 		}
