@@ -159,15 +159,17 @@ func partialSettings(c config) []string {
 	if (c.MSIEndpoint == "") != (c.MSISecret == "") {
 		w = append(w, "only one of MSI_ENDPOINT and MSI_SECRET is set: the App Service managed identity (2017-09-01) needs both")
 	}
-	spSet := map[string]bool{
-		"AZURE_TENANT_ID": c.TenantID != "",
-		"AZURE_CLIENT_ID": c.ClientID != "",
-		"AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH": c.ClientSecret != "" || c.CertificatePath != "",
-	}
 	var missing []string
-	for _, name := range []string{"AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH"} {
-		if !spSet[name] {
-			missing = append(missing, name)
+	for _, v := range []struct {
+		name string
+		set  bool
+	}{
+		{"AZURE_TENANT_ID", c.TenantID != ""},
+		{"AZURE_CLIENT_ID", c.ClientID != ""},
+		{"AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH", c.ClientSecret != "" || c.CertificatePath != ""},
+	} {
+		if !v.set {
+			missing = append(missing, v.name)
 		}
 	}
 	onlyClientID := len(missing) == 2 && c.ClientID != "" // a user-assigned managed identity

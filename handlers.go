@@ -86,6 +86,8 @@ func handlePing() http.Handler {
 // handleSecret reads the secret and shows it with the principal that read
 // it, or shows what failed and how to fix it.
 func handleSecret(logger *slog.Logger, cfg config, creds *chain, reader *secretReader, pg *page) http.Handler {
+	// The sources after a success never change in a process: list them once.
+	usedSources := creds.statuses(nil)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		if len(cfg.Problems) > 0 || reader == nil {
@@ -95,8 +97,9 @@ func handleSecret(logger *slog.Logger, cfg config, creds *chain, reader *secretR
 		ctx, cancel := context.WithTimeout(r.Context(), cfg.RequestTimeout)
 		defer cancel()
 		s, err := reader.Read(ctx)
-		v := view{Principal: creds.Principal(), Sources: creds.statuses(err)}
+		v := view{Principal: creds.Principal(), Sources: usedSources}
 		if err != nil {
+			v.Sources = creds.statuses(err)
 			v.Problem = explainer{cfg.VaultURL, cfg.SecretName, cfg.RequestTimeout, v.Principal}.explain(err)
 			logger.LogAttrs(r.Context(), slog.LevelWarn, "reading the secret failed",
 				slog.Int("status", v.Problem.Status), slog.String("problem", v.Problem.Title), slog.String("error", sanitize(err.Error())))
