@@ -16,11 +16,12 @@ lint: ## gofmt, go vet, staticcheck, actionlint
 	go tool staticcheck ./...
 	go tool actionlint .github/workflows/*.yml
 
-IDENTITY ?= appservice
+IDENTITY ?=
 FAULT ?=
-demo: ## the whole flow against a local stand-in for Azure; IDENTITY=appservice|legacy|sp FAULT=forbidden|firewall|notfound|throttle|unavailable|hang|identitydown
+PORT ?= 8080
+demo: ## the whole flow against a local stand-in for Azure; IDENTITY=appservice|legacy|sp|cli, FAULT=help lists the failures, PORT=8080
 	@go build -o bin/ . ./demo
-	@bin/demo -app bin/keyvault-msi-go -identity "$(IDENTITY)" -fault "$(FAULT)"
+	@bin/demo -app bin/keyvault-msi-go -identity "$(IDENTITY)" -fault "$(FAULT)" -port "$(PORT)"
 
 bench: ## figures against the local stand-in, side by side (see BENCHMARKS.md)
 	go test -run '^$$' -bench . -benchtime 1x -count 1 .

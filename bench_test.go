@@ -176,13 +176,13 @@ func BenchmarkRequestsPerView(b *testing.B) {
 func BenchmarkProcess(b *testing.B) {
 	bin, dir := buildApp(b)
 	s := startStandIn(b, standin.Options{})
-	env, err := s.ProcessEnv(standin.AppService, dir)
+	env, err := s.ProcessEnv(standin.AppService, dir, os.Getenv("PATH"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	port := freeTestPort(b)
 	cmd := exec.Command(bin)
-	cmd.Env = append(env, "PORT="+port, "PATH="+os.Getenv("PATH"))
+	cmd.Env = append(env, "PORT="+port)
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)

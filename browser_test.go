@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,30 +20,7 @@ import (
 // to screenshots/, which git ignores.
 func TestBrowser(t *testing.T) {
 	t.Parallel()
-	browser := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			browser = p
-			break
-		}
-	}
-	if browser == "" {
-		t.Skip("no Chromium on PATH: install it (apt-get install chromium) to run the browser test; .ci/run does")
-	}
-	if err := os.MkdirAll("screenshots", 0o755); err != nil {
-		t.Fatal(err)
-	}
-	allocCtx, cancel := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(browser), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(412, 915)) // a phone's viewport
-	defer cancel()
-	browserCtx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
-	if err := chromedp.Do(browserCtx); err != nil {
-		t.Fatalf("starting %s: %v", browser, err)
-	}
+	browserCtx := startBrowser(t)
 
 	hostile := `<img src=x onerror="document.title='pwned'"><script>document.title='pwned'</script>`
 	tests := []struct {
@@ -56,9 +34,9 @@ func TestBrowser(t *testing.T) {
 			"#secret-value": standin.DefaultSecret, "#principal-oid": standin.ManagedIdentityOID, "#principal": "App Service managed identity (2017-09-01)",
 		}, "secret"},
 		{"hostile secret", hostile, "", map[string]string{"#secret-value": hostile}, "hostile-secret"},
-		{"forbidden", standin.DefaultSecret, standin.FaultForbidden, map[string]string{
-			"#problem-title": "Key Vault denied access", "#problem-cause": standin.ManagedIdentityOID,
-			"#fixes": "az role assignment create --role \"Key Vault Secrets User\" --assignee-object-id " + standin.ManagedIdentityOID,
+		{"forbidden", standin.DefaultSecret, standin.FaultRBAC, map[string]string{
+			"#problem-title": "Key Vault denied access (Azure RBAC)", "#problem-cause": standin.ManagedIdentityOID,
+			"#fixes": "az role assignment create --role 'Key Vault Secrets User' --assignee-object-id " + standin.ManagedIdentityOID,
 		}, "forbidden"},
 	}
 	for _, tt := range tests {
@@ -101,4 +79,97 @@ func TestBrowser(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestBrowserFixLayout opens the 403 and no-identity pages on a phone's
+// width and a desktop's: every command word stays on one line (the page
+// breaks commands at spaces only, never inside a token such as
+// --assignee-object-id), and the page itself never scrolls sideways.
+// Screenshots go to screenshots/, to be looked at.
+func TestBrowserFixLayout(t *testing.T) {
+	t.Parallel()
+	browserCtx := startBrowser(t)
+	pages := []struct {
+		name  string
+		fault standin.Fault
+		env   []string
+	}{
+		{"forbidden", standin.FaultRBAC, nil},
+		{"no-identity", "", []string{"MSI_ENDPOINT", "", "MSI_SECRET", "", "WEBSITE_SITE_NAME", "kvmsigo-demo-app", "WEBSITE_RESOURCE_GROUP", "kvmsigo-rg"}},
+	}
+	for _, pg := range pages {
+		for _, width := range []int64{360, 1280} {
+			t.Run(fmt.Sprintf("%s %dpx", pg.name, width), func(t *testing.T) {
+				s := startStandIn(t, standin.Options{})
+				s.SetFault(pg.fault)
+				env := envFor(t, s, standin.AppServiceLegacy, pg.env...)
+				env["PATH"] = t.TempDir()
+				app := startApp(t, env, s)
+				tab, cancel := chromedp.NewContext(browserCtx)
+				defer cancel()
+				tab, cancel = context.WithTimeout(tab, 30*time.Second)
+				defer cancel()
+				if err := chromedp.Do(tab, chromedp.EmulateViewport(width, 800), chromedp.Navigate(app.URL+"/"), chromedp.WaitReady("#fixes")); err != nil {
+					t.Fatal(err)
+				}
+				layout, err := chromedp.Run(tab, chromedp.Evaluate[struct {
+					Words    int      `json:"words"`
+					Broken   []string `json:"broken"`
+					Overflow bool     `json:"overflow"`
+				}](`(() => {
+					const words = [...document.querySelectorAll("#fixes pre.cmd span")];
+					return {
+						words: words.length,
+						broken: words.filter(w => w.getClientRects().length > 1).map(w => w.textContent),
+						overflow: document.documentElement.scrollWidth > window.innerWidth,
+					};
+				})()`))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if layout.Words == 0 || len(layout.Broken) > 0 || layout.Overflow {
+					t.Errorf("%d command words, broken across lines: %q, page scrolls sideways: %v; want words, none broken, no sideways scroll",
+						layout.Words, layout.Broken, layout.Overflow)
+				}
+				shot, err := chromedp.Run(tab, chromedp.FullScreenshot(90))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join("screenshots", fmt.Sprintf("%s-%d.jpg", pg.name, width)), shot, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
+	}
+}
+
+// startBrowser starts headless Chromium for one test, or skips it when
+// there is none.
+func startBrowser(t *testing.T) context.Context {
+	t.Helper()
+	browser := ""
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			browser = p
+			break
+		}
+	}
+	if browser == "" {
+		t.Skip("no Chromium on PATH: install it (apt-get install chromium) to run the browser test; .ci/run does")
+	}
+	if err := os.MkdirAll("screenshots", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	allocCtx, cancel := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(browser), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(412, 915)) // a phone's viewport
+	t.Cleanup(cancel)
+	browserCtx, cancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(browserCtx); err != nil {
+		t.Fatalf("starting %s: %v", browser, err)
+	}
+	return browserCtx
 }

@@ -12,6 +12,7 @@ import (
 // config is everything the app reads from its environment, read once at start.
 type config struct {
 	Port           string
+	PortVar        string // the variable Port came from; "" for the default
 	VaultURL       string // "" when invalid; see Problems
 	SecretName     string
 	TokenSources   string // AZURE_TOKEN_CREDENTIALS, validated
@@ -25,6 +26,13 @@ type config struct {
 	ClientSecret                     string
 	CertificatePath, CertificatePass string
 	Path                             string // where the az CLI is looked for
+	// Proxy is HTTPS_PROXY (or https_proxy), which azcore's default
+	// transport honours; failures name it.
+	ProxyVar, Proxy string
+	// SiteName and ResourceGroup are App Service's own WEBSITE_SITE_NAME
+	// and WEBSITE_RESOURCE_GROUP (App Service docs, "Environment variables
+	// and app settings reference"): fixes fill them into az commands.
+	SiteName, ResourceGroup string
 
 	// Problems are invalid settings. They are shown on / with status 500
 	// and never stop the process: /ping answers regardless.
@@ -59,7 +67,7 @@ const (
 // wrong is recorded in Problems for the page to show.
 func loadConfig(getenv func(string) string) config {
 	c := config{
-		Port:             cmp.Or(getenv("PORT"), getenv("FUNCTIONS_CUSTOMHANDLER_PORT"), getenv("HTTP_PLATFORM_PORT"), defaultPort),
+		Port:             defaultPort,
 		SecretName:       cmp.Or(getenv("SECRET_NAME"), "secret"),
 		IdentityEndpoint: getenv("IDENTITY_ENDPOINT"),
 		IdentityHeader:   getenv("IDENTITY_HEADER"),
@@ -71,6 +79,14 @@ func loadConfig(getenv func(string) string) config {
 		CertificatePath:  getenv("AZURE_CLIENT_CERTIFICATE_PATH"),
 		CertificatePass:  getenv("AZURE_CLIENT_CERTIFICATE_PASSWORD"),
 		Path:             getenv("PATH"),
+		SiteName:         getenv("WEBSITE_SITE_NAME"),
+		ResourceGroup:    getenv("WEBSITE_RESOURCE_GROUP"),
+	}
+	c.PortVar, c.Port = firstSet(getenv, defaultPort, "PORT", "FUNCTIONS_CUSTOMHANDLER_PORT", "HTTP_PLATFORM_PORT")
+	c.ProxyVar, c.Proxy = firstSet(getenv, "", "HTTPS_PROXY", "https_proxy")
+
+	if err := checkSecretName(c.SecretName); err != "" {
+		c.Problems = append(c.Problems, configProblem{"SECRET_NAME", c.SecretName, err, suggestSecretName(c.SecretName)})
 	}
 
 	vaultVar, vault := "KEY_VAULT_URL", getenv("KEY_VAULT_URL")
@@ -106,10 +122,59 @@ func loadConfig(getenv func(string) string) config {
 	return c
 }
 
+// firstSet returns the first of vars that getenv finds set, and its value;
+// "" and def when none is.
+func firstSet(getenv func(string) string, def string, vars ...string) (string, string) {
+	for _, v := range vars {
+		if val := getenv(v); val != "" {
+			return v, val
+		}
+	}
+	return "", def
+}
+
+// checkSecretName returns what is wrong with a secret name, or "". Key
+// Vault names objects with 1 to 127 letters, digits and dashes (Key Vault
+// docs, "About keys, secrets, and certificates": object identifiers).
+func checkSecretName(s string) string {
+	if len(s) > 127 {
+		return "longer than Key Vault's 127 characters"
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+			return fmt.Sprintf("%q is not allowed: Key Vault names secrets with letters, digits and dashes only", r)
+		}
+	}
+	return ""
+}
+
+// suggestSecretName is s with each run of characters Key Vault forbids
+// replaced by one dash, as an example of a name it accepts.
+func suggestSecretName(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+		switch {
+		case ok:
+			b.WriteRune(r)
+		case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
+			b.WriteByte('-')
+		}
+	}
+	name := strings.Trim(b.String(), "-")
+	if len(name) > 127 {
+		name = name[:127]
+	}
+	return cmp.Or(name, "secret")
+}
+
 // checkVaultURL returns what is wrong with a vault URL, or "".
 func checkVaultURL(s string) string {
 	if s == "" {
 		return "not set: the app does not know which vault to read"
+	}
+	if strings.TrimSpace(s) != s {
+		return "has spaces or a line break around it: remove them"
 	}
 	u, err := url.Parse(s)
 	switch {
@@ -202,11 +267,12 @@ func (c config) logAttrs() []any {
 	}
 }
 
-// portNumber checks the port before the server tries to listen on it.
-func portNumber(p string) error {
-	n, err := strconv.Atoi(p)
+// portNumber checks the port before the server tries to listen on it,
+// naming the variable it came from.
+func (c config) portNumber() error {
+	n, err := strconv.Atoi(c.Port)
 	if err != nil || n < 0 || n > 65535 {
-		return fmt.Errorf("port %q (from PORT, FUNCTIONS_CUSTOMHANDLER_PORT or HTTP_PLATFORM_PORT) is not a number from 0 to 65535", p)
+		return fmt.Errorf("%s=%q is not a port number from 0 to 65535", cmp.Or(c.PortVar, "the port"), c.Port)
 	}
 	return nil
 }

@@ -66,7 +66,7 @@ func TestPortNumber(t *testing.T) {
 		port string
 		ok   bool
 	}{{"8080", true}, {"0", true}, {"65535", true}, {"65536", false}, {"-1", false}, {"http", false}, {"", false}} {
-		if err := portNumber(tt.port); (err == nil) != tt.ok {
+		if err := (config{Port: tt.port}).portNumber(); (err == nil) != tt.ok {
 			t.Errorf("portNumber(%q) = %v; want ok = %v", tt.port, err, tt.ok)
 		}
 	}

@@ -77,9 +77,10 @@ func (c *chain) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (
 	if c.active == nil {
 		return azcore.AccessToken{}, &authError{Sources: c.sources}
 	}
+	ctx, transportErr := withTransportSeen(ctx)
 	tok, err := c.active.cred.GetToken(ctx, opts)
 	if err != nil {
-		return azcore.AccessToken{}, &authError{Sources: c.sources, Failed: c.active, Err: err}
+		return azcore.AccessToken{}, &authError{Sources: c.sources, Failed: c.active, Err: err, Transport: transportErr()}
 	}
 	p := principalFromToken(tok.Token)
 	p.Source = c.active.Name
@@ -96,6 +97,9 @@ type authError struct {
 	Sources []source
 	Failed  *source // nil when no source is configured
 	Err     error
+	// Transport is the last network failure of the source's requests, as
+	// networkWatch saw it: azidentity keeps only its text in Err.
+	Transport error
 }
 
 func (e *authError) Error() string {
@@ -105,7 +109,7 @@ func (e *authError) Error() string {
 	return e.Failed.Name + ": " + e.Err.Error()
 }
 
-func (e *authError) Unwrap() error { return e.Err }
+func (e *authError) Unwrap() []error { return []error{e.Err, e.Transport} }
 
 // NonRetriable tells azcore's retry policy not to try again: the source has
 // already retried what can be retried.

@@ -62,6 +62,6 @@ func FuzzLoadConfig(f *testing.F) {
 				t.Errorf("problem without a reason: %+v", p)
 			}
 		}
-		_ = portNumber(c.Port) // must not panic
+		_ = c.portNumber() // must not panic
 	})
 }

@@ -9,9 +9,7 @@ import (
 	"encoding/json"
 	"html/template"
 	"log/slog"
-	"mime"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 )
@@ -87,11 +85,21 @@ func handlePing() http.Handler {
 // it, or shows what failed and how to fix it.
 func handleSecret(logger *slog.Logger, cfg config, creds *chain, reader *secretReader, pg *page) http.Handler {
 	// The sources after a success never change in a process: list them once.
-	usedSources := creds.statuses(nil)
+	usedSources := creds.statuses(nil, true)
+	// What start-up already knows needs no call to Azure: invalid settings,
+	// or no identity to authenticate with.
+	var known view
+	switch x := (explainer{cfg: cfg}); {
+	case len(cfg.Problems) > 0 || reader == nil:
+		known.Problem = x.configurationProblem(cfg.Problems)
+	case creds.active == nil:
+		known = view{Problem: x.noIdentity(), Sources: creds.statuses(nil, false)}
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
-		if len(cfg.Problems) > 0 || reader == nil {
-			pg.render(w, r, logger, view{Problem: configurationProblem(cfg.Problems)})
+		w.Header().Set("Vary", "Accept")
+		if known.Problem != nil {
+			pg.render(w, r, logger, known)
 			return
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), cfg.RequestTimeout)
@@ -99,10 +107,10 @@ func handleSecret(logger *slog.Logger, cfg config, creds *chain, reader *secretR
 		s, err := reader.Read(ctx)
 		v := view{Principal: creds.Principal(), Sources: usedSources}
 		if err != nil {
-			v.Sources = creds.statuses(err)
-			v.Problem = explainer{cfg.VaultURL, cfg.SecretName, cfg.RequestTimeout, v.Principal}.explain(err)
+			v.Sources = creds.statuses(err, v.Principal != nil)
+			v.Problem = explainer{cfg, v.Principal}.explain(err)
 			logger.LogAttrs(r.Context(), slog.LevelWarn, "reading the secret failed",
-				slog.Int("status", v.Problem.Status), slog.String("problem", v.Problem.Title), slog.String("error", sanitize(err.Error())))
+				slog.Int("status", v.Problem.Status), slog.String("problem", v.Problem.Title), slog.String("error", firstLine(err.Error())))
 		} else {
 			v.Secret = &s
 		}
@@ -144,23 +152,6 @@ func (pg *page) render(w http.ResponseWriter, r *http.Request, logger *slog.Logg
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes()) // a client that hung up needs no answer
-}
-
-// wantsJSON reports whether an Accept header prefers JSON to HTML.
-func wantsJSON(accept string) bool {
-	for _, part := range strings.Split(accept, ",") {
-		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		switch mt {
-		case "application/json":
-			return true
-		case "text/html":
-			return false
-		}
-	}
-	return false
 }
 
 // securityHeaders sets the headers every response carries. The values are

@@ -188,37 +188,50 @@ func TestManagedIdentityNeverProbesIMDS(t *testing.T) {
 	}
 }
 
+// TestAzureCLI runs azidentity's AzureCLICredential, which runs az from
+// the process's PATH: no t.Parallel. Each case has its own az stand-in.
 func TestAzureCLI(t *testing.T) {
 	tests := []struct {
 		name       string
-		loggedIn   bool
+		az         standin.AzState
+		fault      standin.Fault
 		tenant     string // AZURE_TENANT_ID
 		wantStatus int
-		want       []string
-		wantArgs   string // what az was called with; "" if not at all
+		want       []string // in the JSON view
+		wantFix    string   // a command the page offers
+		wantArgs   string   // what az was called with; "" if not at all
 	}{
-		{"logged in", true, "", http.StatusOK, []string{"Azure CLI", standin.UserOID, standin.UserUPN}, "--tenant " + standin.Tenant},
-		{"AZURE_TENANT_ID passed on", true, standin.Tenant, http.StatusOK, []string{standin.UserUPN}, "--tenant " + standin.Tenant},
-		{"tenant mismatch", true, "00000000-0000-4000-8000-0000000000ff", http.StatusBadGateway,
-			[]string{"Tenant mismatch", "az keyvault show --name &lt;vault&gt; --query properties.tenantId"}, ""},
-		{"not logged in", false, "", http.StatusBadGateway, []string{"Azure CLI could not get a token", "Please run &#39;az login&#39;", "Sign in to the Azure CLI: az login"}, "account get-access-token"},
+		{"logged in", standin.AzLoggedIn, "", "", http.StatusOK, []string{"Azure CLI", standin.UserOID, standin.UserUPN, `"status":"used"`}, "", "--tenant " + standin.Tenant},
+		{"AZURE_TENANT_ID passed on", standin.AzLoggedIn, "", standin.Tenant, http.StatusOK, []string{standin.UserUPN}, "", "--tenant " + standin.Tenant},
+		{"tenant mismatch", standin.AzLoggedIn, "", "00000000-0000-4000-8000-0000000000ff", http.StatusBadGateway,
+			[]string{"The vault is in another tenant", "00000000-0000-4000-8000-0000000000ff"}, "az login --tenant " + standin.Tenant, ""},
+		{"vault in another tenant", standin.AzLoggedIn, standin.FaultOtherTenant, "", http.StatusBadGateway,
+			[]string{"Key Vault rejected the token", "AKV10032: Invalid issuer"}, "az keyvault show --name kv --query properties.tenantId -o tsv", "account get-access-token"},
+		{"not logged in", standin.AzLoggedOut, "", "", http.StatusBadGateway, []string{"Azure CLI: not signed in", `"status":"failed"`}, "az login", "account get-access-token"},
+		{"not logged in, tenant", standin.AzLoggedOut, "", standin.Tenant, http.StatusBadGateway, []string{"Azure CLI: not signed in"}, "az login --tenant " + standin.Tenant, "account get-access-token"},
+		{"login expired", standin.AzExpired, "", "", http.StatusBadGateway, []string{"Azure CLI: the sign-in has expired", "AADSTS70043"},
+			"az login --scope https://vault.azure.net/.default", "account get-access-token"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := startStandIn(t, standin.Options{})
+			s.SetFault(tt.fault)
 			dir := t.TempDir()
-			if err := s.WriteAzCLI(dir, tt.loggedIn); err != nil {
+			if err := s.WriteAzCLI(dir, tt.az); err != nil {
 				t.Fatal(err)
 			}
-			// azidentity runs az through the process's PATH.
-			t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+			// azidentity runs az through the process's PATH: only the stand-in's.
+			t.Setenv("PATH", dir+string(os.PathListSeparator)+"/usr/bin:/bin")
 			env := map[string]string{"KEY_VAULT_URL": s.VaultURL("kv"), "PATH": os.Getenv("PATH"), "AZURE_TENANT_ID": tt.tenant}
 			app := startApp(t, env, s)
-			resp, body := fetch(t, "GET", app.URL+"/", "")
+			resp, body := fetch(t, "GET", app.URL+"/", "application/json")
 			if got, want := resp.StatusCode, tt.wantStatus; got != want {
 				t.Errorf("GET / = %d; want %d\n%s", got, want, body)
 			}
-			containsAll(t, "page", body, tt.want...)
+			containsAll(t, "JSON view", body, tt.want...)
+			if tt.wantFix != "" {
+				checkFixes(t, body, []string{tt.wantFix}, nil)
+			}
 			args, _ := os.ReadFile(filepath.Join(dir, "az.log")) // absent when az was not run
 			if tt.wantArgs == "" && len(args) > 0 || !strings.Contains(string(args), tt.wantArgs) {
 				t.Errorf("az called with %q; want %q", args, tt.wantArgs)
@@ -247,76 +260,6 @@ func checkSecretPage(t *testing.T, app testApp, s *standin.Server, wantSource st
 	}
 	if got, want := s.VaultRequests(), int64(4); got != want {
 		t.Errorf("Key Vault requests after 3 views = %d; want %d (one challenge, three reads)", got, want)
-	}
-}
-
-func TestFailures(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name       string
-		fault      standin.Fault
-		id         standin.Identity
-		env        []string // overrides of the stand-in's environment; a value of "-" removes
-		wantStatus int
-		want       []string
-	}{
-		{"no KEY_VAULT_URL", "", standin.ServicePrincipal, []string{"KEY_VAULT_URL", "-"}, 500,
-			[]string{"KEY_VAULT_URL", "not set", "https://&lt;your-vault-name&gt;.vault.azure.net/"}},
-		{"KEY_VAULT_URL not a URL", "", standin.ServicePrincipal, []string{"KEY_VAULT_URL", "kv"}, 500, []string{"KEY_VAULT_URL", "&#34;kv&#34;", "not an absolute URL"}},
-		{"KEY_VAULT_URL http", "", standin.ServicePrincipal, []string{"KEY_VAULT_URL", "http://kv.vault.azure.net/"}, 500, []string{"must use https"}},
-		{"KEY_VAULT_URI fallback, bad", "", standin.ServicePrincipal, []string{"KEY_VAULT_URL", "-", "KEY_VAULT_URI", "ftp://x"}, 500, []string{"KEY_VAULT_URI", "must use https"}},
-		{"AZURE_TOKEN_CREDENTIALS bogus", "", standin.ServicePrincipal, []string{"AZURE_TOKEN_CREDENTIALS", "Bogus"}, 500, []string{"AZURE_TOKEN_CREDENTIALS", "ManagedIdentityCredential, EnvironmentCredential, AzureCLICredential, prod, dev"}},
-		{"no source", "", standin.ServicePrincipal, []string{"AZURE_CLIENT_SECRET", "-"}, 500,
-			[]string{"No identity to authenticate with", "enable the managed identity, then restart the app", "az webapp identity assign", "az login",
-				"App Service managed identity</strong>: skipped", "service principal</strong>: skipped", "Azure CLI</strong>: skipped (az is not on PATH"}},
-		{"dev excludes the others", "", standin.ServicePrincipal, []string{"AZURE_TOKEN_CREDENTIALS", "dev"}, 500, []string{"excluded by AZURE_TOKEN_CREDENTIALS=dev"}},
-		{"wrong client secret", "", standin.ServicePrincipal, []string{"AZURE_CLIENT_SECRET", "wrong"}, 502,
-			[]string{"service principal (client secret) could not get a token", "AADSTS7000215", "az ad app credential reset"}},
-		{"identity endpoint down", standin.FaultIdentityDown, standin.AppServiceLegacy, nil, 502,
-			[]string{"App Service managed identity (2017-09-01) could not get a token", "127.0.0.1", "answered 500", "az webapp identity show"}},
-		{"forbidden", standin.FaultForbidden, standin.AppServiceLegacy, nil, 502,
-			[]string{"Key Vault denied access", standin.ManagedIdentityOID,
-				`az role assignment create --role &#34;Key Vault Secrets User&#34; --assignee-object-id ` + standin.ManagedIdentityOID + ` --assignee-principal-type ServicePrincipal --scope $(az keyvault show --name kv --query id -o tsv)`,
-				"az keyvault set-policy --name kv --object-id " + standin.ManagedIdentityOID + " --secret-permissions get",
-				"can take minutes to apply"}},
-		{"firewall", standin.FaultFirewall, standin.ServicePrincipal, nil, 502, []string{"firewall", "az keyvault network-rule add --name kv"}},
-		{"not found", standin.FaultNotFound, standin.ServicePrincipal, nil, 502, []string{"not found", "&#34;secret&#34;", "az keyvault secret set --vault-name kv --name secret"}},
-		{"other secret name", "", standin.ServicePrincipal, []string{"SECRET_NAME", "other"}, 502, []string{"az keyvault secret set --vault-name kv --name other"}},
-		{"throttled", standin.FaultThrottle, standin.ServicePrincipal, nil, 502, []string{"throttling", "429", "Key Vault request ID", "SECRET_CACHE_TTL"}},
-		{"unavailable", standin.FaultUnavailable, standin.ServicePrincipal, nil, 502, []string{"Key Vault failed", "503", "Key Vault request ID"}},
-		{"hangs", standin.FaultHang, standin.ServicePrincipal, []string{"REQUEST_TIMEOUT", "1s"}, 504, []string{"did not answer in time", "within 1s", "REQUEST_TIMEOUT"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			s := startStandIn(t, standin.Options{})
-			env := envFor(t, s, tt.id)
-			for i := 0; i+1 < len(tt.env); i += 2 {
-				if tt.env[i+1] == "-" {
-					delete(env, tt.env[i])
-				} else {
-					env[tt.env[i]] = tt.env[i+1]
-				}
-			}
-			s.SetFault(tt.fault)
-			app := startApp(t, env, s)
-			resp, body := fetch(t, "GET", app.URL+"/", "")
-			if got, want := resp.StatusCode, tt.wantStatus; got != want {
-				t.Errorf("GET / = %d; want %d\n%s", got, want, body)
-			}
-			containsAll(t, "page", body, tt.want...)
-			if got := resp.Header.Get("Cache-Control"); got != "no-store" {
-				t.Errorf("Cache-Control = %q; want no-store", got)
-			}
-			resp, body = fetch(t, "GET", app.URL+"/", "application/json")
-			var v view
-			if err := json.Unmarshal([]byte(body), &v); err != nil {
-				t.Fatalf("JSON: %v\n%s", err, body)
-			}
-			if v.Problem == nil || v.Problem.Status != tt.wantStatus || resp.StatusCode != tt.wantStatus || len(v.Problem.Fixes) == 0 || v.Secret != nil {
-				t.Errorf("JSON = %d %s; want status %d, a problem with fixes and no secret", resp.StatusCode, body, tt.wantStatus)
-			}
-		})
 	}
 }
 
@@ -405,7 +348,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 	s := startStandIn(t, standin.Options{})
 	app := startApp(t, envFor(t, s, standin.ServicePrincipal), s)
 	fetch(t, "GET", app.URL+"/", "")
-	s.SetFault(standin.FaultForbidden)
+	s.SetFault(standin.FaultRBAC)
 	fetch(t, "GET", app.URL+"/", "")
 	logs := app.Logs.String()
 	for _, secret := range []string{standin.DefaultSecret, standin.ClientSecret, "eyJ", "Bearer", "Authorization"} {

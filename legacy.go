@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -124,19 +125,22 @@ func parseExpiresOn(raw string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("expires_on %q is neither epoch seconds nor a date like 06/19/2019 23:42:01 +00:00", s)
 }
 
-// errorDescription extracts the human part of an OAuth-style error body:
-// error_description's first line (Entra ID appends trace IDs), else error.
+// errorDescription extracts the human part of an error body: OAuth's
+// error_description (its first line: Entra ID appends trace IDs), App
+// Service's identity endpoint's Message ({"StatusCode":400,"Message":"No
+// MSI found for specified ClientId/ResourceId.",…}; MicrosoftDocs/azure-docs
+// #43543), else OAuth's error.
 func errorDescription(body []byte) string {
 	var e struct {
 		Error       json.RawMessage `json:"error"`
 		Description string          `json:"error_description"`
+		Message     string          `json:"Message"`
 	}
 	if json.Unmarshal(body, &e) != nil {
 		return ""
 	}
-	if e.Description != "" {
-		first, _, _ := strings.Cut(e.Description, "\n")
-		return strings.TrimSpace(first)
+	if d := firstLine(cmp.Or(e.Description, e.Message)); d != "" {
+		return d
 	}
 	var s string
 	if json.Unmarshal(e.Error, &s) == nil {

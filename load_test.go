@@ -171,7 +171,7 @@ func TestSecretCache(t *testing.T) {
 		t.Errorf("Key Vault requests for 50 concurrent views within the TTL = %d; want %d (a challenge and one read)", got, want)
 	}
 	time.Sleep(350 * time.Millisecond)
-	s.SetFault(standin.FaultForbidden)
+	s.SetFault(standin.FaultRBAC)
 	if resp, _ := fetch(t, "GET", app.URL+"/", ""); resp.StatusCode != http.StatusBadGateway {
 		t.Errorf("view after the TTL with the vault refusing = %d; want 502, not the expired value", resp.StatusCode)
 	}

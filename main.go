@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
@@ -36,7 +37,7 @@ const shutdownTimeout = 20 * time.Second
 func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg := loadConfig(getenv)
 	logger := slog.New(slog.NewTextHandler(stdout, nil))
-	if err := portNumber(cfg.Port); err != nil {
+	if err := cfg.portNumber(); err != nil {
 		return err
 	}
 	handler, err := newApp(logger, cfg, azcore.ClientOptions{})
@@ -91,6 +92,8 @@ func newApp(logger *slog.Logger, cfg config, opts azcore.ClientOptions) (http.Ha
 	if err != nil {
 		return nil, err
 	}
+	// Every pipeline watches its own network failures: see networkWatch.
+	opts.PerRetryPolicies = append(slices.Clone(opts.PerRetryPolicies), networkWatch{})
 	creds := newChain(cfg, opts)
 	logger.Info("starting", cfg.logAttrs()...)
 	for _, w := range cfg.Warnings {

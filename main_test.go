@@ -27,12 +27,12 @@ func TestProcess(t *testing.T) {
 	}
 	bin, dir := buildApp(t)
 	s := startStandIn(t, standin.Options{})
-	env, err := s.ProcessEnv(standin.AppService, dir)
+	env, err := s.ProcessEnv(standin.AppService, dir, os.Getenv("PATH"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin)
-	cmd.Env = append(env, "PORT=0", "REQUEST_TIMEOUT=2s", "PATH="+os.Getenv("PATH"))
+	cmd.Env = append(env, "PORT=0", "REQUEST_TIMEOUT=2s")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -4,12 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
-	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
@@ -17,13 +14,12 @@ import (
 )
 
 // problem is a failure as a user sees it: the status, what failed, why, and
-// the commands that fix it.
+// what fixes it.
 type problem struct {
 	Status    int             `json:"status"`
 	Title     string          `json:"title"`
 	Cause     string          `json:"cause"`
-	Fixes     []string        `json:"fixes"`
-	Notes     []string        `json:"notes,omitempty"`
+	Fixes     []fix           `json:"fixes"`
 	RequestID string          `json:"requestId,omitempty"`
 	Config    []configProblem `json:"configuration,omitempty"`
 }
@@ -31,13 +27,14 @@ type problem struct {
 // sourceStatus is one credential source as the page lists it.
 type sourceStatus struct {
 	Name   string `json:"name"`
-	Status string `json:"status"` // used, failed, skipped
+	Status string `json:"status"` // used, failed, skipped, or configured (not yet asked)
 	Detail string `json:"detail,omitempty"`
 }
 
-// statuses lists the chain's sources; failed is the source whose error is
-// err, if any.
-func (c *chain) statuses(err error) []sourceStatus {
+// statuses lists the chain's sources as they stand: the source whose error
+// is err failed; the active one is used once it has issued a token, and
+// only configured before.
+func (c *chain) statuses(err error, issued bool) []sourceStatus {
 	var ae *authError
 	errors.As(err, &ae)
 	out := make([]sourceStatus, 0, len(c.sources))
@@ -48,16 +45,130 @@ func (c *chain) statuses(err error) []sourceStatus {
 			out = append(out, sourceStatus{s.Name, "skipped", s.Skipped})
 		case ae != nil && ae.Failed == s:
 			out = append(out, sourceStatus{s.Name, "failed", sourceDetail(ae.Err)})
-		default:
+		case issued:
 			out = append(out, sourceStatus{s.Name, "used", ""})
+		default:
+			out = append(out, sourceStatus{s.Name, "configured", "not yet asked for a token"})
 		}
 	}
 	return out
 }
 
-// configurationProblem is the page for invalid settings: each one, with the
-// commands that set it on App Service and locally.
-func configurationProblem(problems []configProblem) *problem {
+// explainer turns an error from reading the secret into a problem.
+type explainer struct {
+	cfg       config
+	principal *principal // who the last token named; nil if none yet
+}
+
+// explain classifies err once: configuration and network first, then by
+// the upstream that answered (the identity's source, or Key Vault).
+func (x explainer) explain(err error) *problem {
+	var (
+		ae      *authError
+		respErr *azcore.ResponseError
+	)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return x.timedOut(err)
+	}
+	if p := x.networkProblem(err); p != nil {
+		return p
+	}
+	switch {
+	case errors.As(err, &ae):
+		return x.authProblem(ae)
+	case errors.As(err, &respErr):
+		return x.vaultProblem(respErr)
+	case strings.Contains(err.Error(), "doesn't match the requested domain"):
+		return &problem{
+			Status: http.StatusBadGateway,
+			Title:  "Key Vault's challenge names another domain",
+			Cause:  "The server at " + x.cfg.VaultURL + " asked for a token for a resource outside the vault's domain. azsecrets refuses, so that a token is never sent to the wrong host: " + firstLine(err.Error()),
+			Fixes: []fix{{
+				Text:    "Set KEY_VAULT_URL to the vault's own URL, https://<vault>.vault.azure.net/, not a custom domain or proxy name:",
+				Command: cmd("az", "keyvault", "show", "--name", x.vaultName(), "--query", "properties.vaultUri", "-o", "tsv"),
+			}},
+		}
+	}
+	return &problem{
+		Status: http.StatusBadGateway,
+		Title:  "Key Vault could not be reached",
+		Cause:  firstLine(err.Error()),
+		Fixes:  []fix{{Text: "Check that this machine reaches the vault:", Command: cmd("curl", "-sSI", x.cfg.VaultURL)}},
+	}
+}
+
+func (x explainer) timedOut(err error) *problem {
+	var ae *authError
+	if errors.As(err, &ae) && ae.Failed != nil {
+		return &problem{
+			Status: http.StatusGatewayTimeout,
+			Title:  ae.Failed.Name + " did not answer in time",
+			Cause:  fmt.Sprintf("No token within %s.", x.cfg.RequestTimeout),
+			Fixes:  []fix{{Text: "Reload the page. If the identity's endpoint is slow rather than down, raise REQUEST_TIMEOUT (now " + x.cfg.RequestTimeout.String() + ").", Command: x.setting("REQUEST_TIMEOUT", "30s")}},
+		}
+	}
+	return &problem{
+		Status: http.StatusGatewayTimeout,
+		Title:  "Key Vault did not answer in time",
+		Cause:  fmt.Sprintf("Key Vault (%s) gave no answer within %s.", x.host(), x.cfg.RequestTimeout),
+		Fixes:  []fix{{Text: "Check that Key Vault is reachable from here; if it is slow rather than unreachable, raise REQUEST_TIMEOUT (now " + x.cfg.RequestTimeout.String() + ").", Command: cmd("curl", "-sSI", x.cfg.VaultURL)}},
+	}
+}
+
+// authProblem explains the chain's failure by the upstream its source
+// talks to: the identity endpoint, Entra ID or the Azure CLI.
+func (x explainer) authProblem(ae *authError) *problem {
+	if ae.Failed == nil {
+		return x.noIdentity()
+	}
+	s, detail := ae.Failed, sourceDetail(ae.Err)
+	if p := x.tenantMismatch(s, detail); p != nil {
+		return p
+	}
+	var afe *azidentity.AuthenticationFailedError
+	switch s.TypeName {
+	case "ManagedIdentityCredential":
+		return x.identityProblem(s, detail, ae.Err)
+	case "EnvironmentCredential":
+		if errors.As(ae.Err, &afe) && afe.RawResponse != nil {
+			return x.entraProblem(s, readEntraAnswer(afe.RawResponse))
+		}
+	case "AzureCLICredential":
+		return x.cliProblem(s, detail)
+	}
+	return &problem{
+		Status: http.StatusBadGateway,
+		Title:  s.Name + " could not get a token",
+		Cause:  detail,
+		Fixes:  []fix{{Text: "Check the service principal's settings: AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH."}},
+	}
+}
+
+// noIdentity is the page when no source is configured. It is known at
+// start-up, so the app answers it without calling anything.
+func (x explainer) noIdentity() *problem {
+	p := &problem{
+		Status: http.StatusInternalServerError,
+		Title:  "No identity to authenticate with",
+		Cause:  "None of the credential sources is configured; each one's reason is listed below.",
+	}
+	if x.cfg.SiteName != "" { // on App Service, its identity is off
+		p.Fixes = []fix{
+			{Text: "Turn on the app's managed identity:", Command: cmd("az", "webapp", "identity", "assign", "--name", x.app(), "--resource-group", x.group())},
+			{Text: "Then restart the app, so that App Service sets IDENTITY_ENDPOINT and IDENTITY_HEADER for it:", Command: cmd("az", "webapp", "restart", "--name", x.app(), "--resource-group", x.group())},
+		}
+		return p
+	}
+	p.Fixes = []fix{
+		{Text: "Sign in to the Azure CLI (install it from https://aka.ms/installazurecli if az is missing), then start the app again:", Command: x.azLogin()},
+		{Text: "Or use a service principal: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH)."},
+	}
+	return p
+}
+
+// configurationProblem is the page for invalid settings, each with the
+// command that sets it where the app runs.
+func (x explainer) configurationProblem(problems []configProblem) *problem {
 	p := &problem{
 		Status: http.StatusInternalServerError,
 		Title:  "The app is not configured",
@@ -65,176 +176,41 @@ func configurationProblem(problems []configProblem) *problem {
 		Config: problems,
 	}
 	for _, c := range problems {
-		p.Fixes = append(p.Fixes,
-			"On App Service: az webapp config appsettings set --name <app> --resource-group <group> --settings "+c.Variable+"="+c.Example,
-			"Locally: export "+c.Variable+"="+c.Example+" and run the app again")
+		p.Fixes = append(p.Fixes, fix{Text: "Set " + c.Variable + " to a valid value (the app reads it at start-up), for example:", Command: x.setting(c.Variable, c.Example)})
 	}
 	return p
 }
 
-// explainer turns an error from reading the secret into a problem.
-type explainer struct {
-	vaultURL   string
-	secretName string
-	timeout    time.Duration
-	principal  *principal // who the last token named; nil if none yet
+// setting is the command that sets an app setting where the app runs: on
+// App Service its app settings (which restart the app), elsewhere the
+// shell's environment.
+func (x explainer) setting(name, value string) string {
+	if x.cfg.SiteName != "" {
+		return cmd("az", "webapp", "config", "appsettings", "set", "--name", x.app(), "--resource-group", x.group(), "--settings", assign(name, value))
+	}
+	return cmd("export", assign(name, value))
 }
 
-func (x explainer) explain(err error) *problem {
-	var (
-		ae      *authError
-		respErr *azcore.ResponseError
-	)
-	switch {
-	case errors.As(err, &ae):
-		return x.authProblem(ae)
-	case errors.Is(err, context.DeadlineExceeded):
-		return &problem{
-			Status: http.StatusGatewayTimeout,
-			Title:  "Key Vault did not answer in time",
-			Cause:  fmt.Sprintf("Key Vault (%s) gave no answer within %s.", x.host(), x.timeout),
-			Fixes: []string{
-				"Check that Key Vault is reachable from here: curl -sI " + x.vaultURL,
-				"If the vault is slow rather than unreachable, raise REQUEST_TIMEOUT (now " + x.timeout.String() + ")",
-			},
-		}
-	case errors.As(err, &respErr):
-		return x.vaultProblem(respErr)
-	case strings.Contains(err.Error(), "doesn't match the requested domain"):
-		return &problem{
-			Status: http.StatusBadGateway,
-			Title:  "Key Vault's challenge names another domain",
-			Cause:  "The server at " + x.vaultURL + " asked for a token for a resource whose domain is not the vault's. azsecrets refuses, so that a token is never sent to the wrong host.",
-			Fixes: []string{
-				"Set KEY_VAULT_URL to the vault's own URL, https://<vault>.vault.azure.net/, not a custom domain or proxy name: az keyvault show --name <vault> --query properties.vaultUri -o tsv",
-			},
-			Notes: []string{sanitize(err.Error())},
-		}
+// app and group are the App Service app and its resource group, from App
+// Service's own variables, or placeholders elsewhere.
+func (x explainer) app() string {
+	if x.cfg.SiteName != "" {
+		return x.cfg.SiteName
 	}
-	p := &problem{
-		Status: http.StatusBadGateway,
-		Title:  "Key Vault could not be reached",
-		Cause:  sanitize(err.Error()),
-		Fixes:  []string{"Check the vault's host name resolves and is reachable from here: nslookup " + x.host()},
-	}
-	var dnsErr *net.DNSError
-	if errors.As(err, &dnsErr) {
-		p.Cause = "The vault's host name " + dnsErr.Name + " does not resolve."
-		p.Fixes = []string{"Check KEY_VAULT_URL (" + x.vaultURL + "): az keyvault list --query [].properties.vaultUri -o tsv"}
-	}
-	return p
+	return placeholder("app")
 }
 
-func (x explainer) authProblem(ae *authError) *problem {
-	if ae.Failed == nil {
-		return &problem{
-			Status: http.StatusInternalServerError,
-			Title:  "No identity to authenticate with",
-			Cause:  "None of the credential sources is configured; each one's reason is listed below.",
-			Fixes: []string{
-				"On App Service: enable the managed identity, then restart the app: az webapp identity assign --name <app> --resource-group <group> && az webapp restart --name <app> --resource-group <group>",
-				"On your machine: az login, then run the app again",
-				"Or use a service principal: export AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET",
-			},
-		}
+func (x explainer) group() string {
+	if x.cfg.ResourceGroup != "" {
+		return x.cfg.ResourceGroup
 	}
-	detail := sourceDetail(ae.Err)
-	p := &problem{
-		Status: http.StatusBadGateway,
-		Title:  ae.Failed.Name + " could not get a token",
-		Cause:  detail,
-	}
-	if errors.Is(ae.Err, context.DeadlineExceeded) {
-		p.Status = http.StatusGatewayTimeout
-		p.Title = ae.Failed.Name + " did not answer in time"
-		p.Cause = fmt.Sprintf("No token within %s.", x.timeout)
-	}
-	switch ae.Failed.TypeName {
-	case "ManagedIdentityCredential":
-		p.Fixes = []string{
-			"Check the app's identity is enabled: az webapp identity show --name <app> --resource-group <group>",
-			"If it was just enabled, restart the app so that App Service sets IDENTITY_ENDPOINT: az webapp restart --name <app> --resource-group <group>",
-		}
-		if strings.Contains(ae.Failed.Name, "user-assigned") {
-			p.Fixes = append(p.Fixes, "AZURE_CLIENT_ID selects a user-assigned identity; check it is assigned to the app: az webapp identity show --name <app> --resource-group <group> --query userAssignedIdentities")
-		}
-	case "EnvironmentCredential":
-		p.Fixes = []string{
-			"Check AZURE_TENANT_ID and AZURE_CLIENT_ID: az ad sp show --id $AZURE_CLIENT_ID --query '{appId:appId, tenant:appOwnerOrganizationId}'",
-			"If the secret expired or is wrong, make a new one: az ad app credential reset --id $AZURE_CLIENT_ID --query password -o tsv",
-		}
-	case "AzureCLICredential":
-		p.Fixes = []string{"Sign in to the Azure CLI: az login"}
-		if strings.Contains(detail, "tenant") {
-			p.Fixes = append(p.Fixes, "The vault is in another tenant: az login --tenant <vault's tenant ID>, or set AZURE_TENANT_ID to it")
-		}
-	}
-	if strings.Contains(detail, "configured to acquire tokens for tenant") {
-		p.Notes = append(p.Notes, "Tenant mismatch: the vault's tenant (from its challenge) differs from AZURE_TENANT_ID. Use the vault's tenant: az keyvault show --name <vault> --query properties.tenantId -o tsv")
-	}
-	return p
-}
-
-func (x explainer) vaultProblem(e *azcore.ResponseError) *problem {
-	p := &problem{Status: http.StatusBadGateway}
-	if e.RawResponse != nil {
-		p.RequestID = e.RawResponse.Header.Get("x-ms-request-id")
-	}
-	vault := x.vaultName()
-	switch {
-	case e.StatusCode == http.StatusForbidden && strings.Contains(e.Error(), "ForbiddenByFirewall"):
-		p.Title = "Key Vault's firewall blocked the request"
-		p.Cause = "The vault accepts requests only from allowed networks, and this app's address is not one of them."
-		p.Fixes = []string{
-			"Allow the app's outbound addresses: az webapp show --name <app> --resource-group <group> --query outboundIpAddresses -o tsv, then az keyvault network-rule add --name " + vault + " --ip-address <each address>",
-			"Or connect the app to the vault's virtual network (VNet integration or a private endpoint)",
-		}
-	case e.StatusCode == http.StatusForbidden:
-		oid, kind := "<object ID>", "ServicePrincipal"
-		if x.principal != nil && x.principal.ObjectID != "" {
-			oid, kind = x.principal.ObjectID, x.principal.PrincipalType()
-		}
-		p.Title = "Key Vault denied access"
-		p.Cause = "The principal with object ID " + oid + " may not read secrets in " + vault + "."
-		p.Fixes = []string{
-			"If the vault uses Azure RBAC: az role assignment create --role \"Key Vault Secrets User\" --assignee-object-id " + oid + " --assignee-principal-type " + kind + " --scope $(az keyvault show --name " + vault + " --query id -o tsv)",
-			"If the vault uses access policies: az keyvault set-policy --name " + vault + " --object-id " + oid + " --secret-permissions get",
-		}
-		p.Notes = []string{"A new role assignment can take minutes to apply; reload this page after a while."}
-	case e.StatusCode == http.StatusNotFound:
-		p.Title = "The secret was not found"
-		p.Cause = fmt.Sprintf("The vault %s has no secret named %q (not found).", vault, x.secretName)
-		p.Fixes = []string{
-			"Create it: az keyvault secret set --vault-name " + vault + " --name " + x.secretName + " --value <value>",
-			"Or point SECRET_NAME at an existing one: az keyvault secret list --vault-name " + vault + " --query [].name -o tsv",
-		}
-	case e.StatusCode == http.StatusUnauthorized:
-		p.Title = "Key Vault rejected the token"
-		p.Cause = "The token's tenant or audience is not what the vault expects (" + e.ErrorCode + ")."
-		p.Fixes = []string{"Authenticate in the vault's tenant: az keyvault show --name " + vault + " --query properties.tenantId -o tsv, then set AZURE_TENANT_ID to it (or az login --tenant <it>)"}
-	case e.StatusCode == http.StatusTooManyRequests:
-		p.Title = "Key Vault is throttling requests"
-		p.Cause = "Key Vault answered 429 Too Many Requests, also after the retries Azure SDK makes (honouring Retry-After)."
-		p.Fixes = []string{
-			"Read the secret less often: set SECRET_CACHE_TTL (e.g. 30s) so that views within it reuse the value",
-			"Check what else uses the vault: its limit is shared by every app that reads it",
-		}
-	case e.StatusCode >= 500:
-		p.Title = "Key Vault failed"
-		p.Cause = fmt.Sprintf("Key Vault answered %d %s, also after the retries Azure SDK makes.", e.StatusCode, http.StatusText(e.StatusCode))
-		p.Fixes = []string{"Check Azure status (https://azure.status.microsoft/) and retry; quote the request ID to support"}
-	default:
-		p.Title = "Key Vault refused the request"
-		p.Cause = fmt.Sprintf("Key Vault answered %d %s (%s).", e.StatusCode, http.StatusText(e.StatusCode), e.ErrorCode)
-		p.Fixes = []string{"Check KEY_VAULT_URL and SECRET_NAME: az keyvault secret show --vault-name " + vault + " --name " + x.secretName + " --query id"}
-	}
-	return p
+	return placeholder("resource-group")
 }
 
 func (x explainer) host() string {
-	u, err := url.Parse(x.vaultURL)
+	u, err := url.Parse(x.cfg.VaultURL)
 	if err != nil {
-		return x.vaultURL
+		return x.cfg.VaultURL
 	}
 	return u.Host
 }
@@ -245,20 +221,14 @@ func (x explainer) vaultName() string {
 	return name
 }
 
-// sanitize keeps an error short for the page: its first line.
-func sanitize(msg string) string {
-	first, _, _ := strings.Cut(msg, "\n")
-	return strings.TrimSpace(first)
-}
-
-// sourceDetail is the short reason a source failed: the Entra ID error code,
-// the identity endpoint's status, or the Azure CLI's message.
+// sourceDetail is the short reason a source failed: the token endpoint's
+// answer, or the source's own message without azidentity's link.
 func sourceDetail(err error) string {
 	var afe *azidentity.AuthenticationFailedError
 	if errors.As(err, &afe) && afe.RawResponse != nil {
 		r := afe.RawResponse
-		if code := responseReason(r); code != "" {
-			return fmt.Sprintf("%s answered %d: %s", hostOf(r), r.StatusCode, code)
+		if reason := responseReason(r); reason != "" {
+			return fmt.Sprintf("%s answered %d: %s", hostOf(r), r.StatusCode, reason)
 		}
 		return fmt.Sprintf("%s answered %d %s", hostOf(r), r.StatusCode, http.StatusText(r.StatusCode))
 	}
@@ -266,10 +236,13 @@ func sourceDetail(err error) string {
 	if errors.As(err, &le) {
 		return le.Error()
 	}
-	msg := err.Error()
-	// azidentity's messages end with a troubleshooting link on its own line or after the text.
-	msg, _, _ = strings.Cut(msg, "To troubleshoot, visit")
-	return strings.TrimSpace(msg)
+	msg, _, _ := strings.Cut(err.Error(), "To troubleshoot, visit")
+	msg = strings.TrimSpace(msg)
+	// azidentity prefixes the credential's name: "AzureCLICredential: ERROR: …".
+	for _, prefix := range []string{"AzureCLICredential: ", "ManagedIdentityCredential: "} {
+		msg = strings.TrimPrefix(msg, prefix)
+	}
+	return msg
 }
 
 func hostOf(r *http.Response) string {
@@ -279,17 +252,11 @@ func hostOf(r *http.Response) string {
 	return "the endpoint"
 }
 
-var aadsts = regexp.MustCompile(`AADSTS\d+`)
-
-// responseReason returns the error a token endpoint gave, e.g. Entra ID's
-// "AADSTS7000215: Invalid client secret provided.", or "".
+// responseReason is the human part of a token endpoint's error body.
 func responseReason(r *http.Response) string {
 	body, err := runtime.Payload(r)
 	if err != nil {
 		return ""
 	}
-	if d := errorDescription(body); d != "" {
-		return d
-	}
-	return aadsts.FindString(string(body))
+	return errorDescription(body)
 }

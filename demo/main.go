@@ -5,6 +5,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -34,17 +35,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.SetOutput(stderr)
 	app := fs.String("app", "bin/keyvault-msi-go", "the app's binary")
 	port := fs.String("port", "8080", "port for the app")
-	identity := fs.String("identity", string(standin.AppService), fmt.Sprintf("identity the stand-in plays: %v", standin.Identities))
-	fault := fs.String("fault", "", fmt.Sprintf("make the stand-in fail: %v", standin.Faults))
+	identity := fs.String("identity", "", fmt.Sprintf("identity the stand-in plays: %v (default: the one the fault needs, else %s)", standin.Identities, standin.AppService))
+	fault := fs.String("fault", "", "make the stand-in fail; -fault help lists the faults")
 	expiresOn := fs.String("expires-on", "linux", "expires_on form for -identity legacy: epoch, linux, windows")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if !slices.Contains(standin.Identities, standin.Identity(*identity)) {
-		return fmt.Errorf("-identity %q: want one of %v", *identity, standin.Identities)
+	info, ok := standin.Lookup(standin.Fault(*fault))
+	switch {
+	case *fault == "help":
+		printFaults(stdout)
+		return nil
+	case *fault == string(standin.FaultNXDomain):
+		return errors.New("-fault nxdomain needs the stand-in's own resolver, which only the tests' transport uses; see TestFailures")
+	case *fault != "" && !ok:
+		printFaults(stderr)
+		return fmt.Errorf("-fault %q: not one of the faults above", *fault)
 	}
-	if *fault != "" && !slices.Contains(standin.Faults, standin.Fault(*fault)) {
-		return fmt.Errorf("-fault %q: want one of %v", *fault, standin.Faults)
+	id := standin.Identity(cmp.Or(*identity, string(info.Needs), string(standin.AppService)))
+	if !slices.Contains(standin.Identities, id) {
+		return fmt.Errorf("-identity %q: want one of %v", id, standin.Identities)
 	}
 
 	s, err := standin.Start(standin.Options{LegacyExpiresOn: *expiresOn})
@@ -58,7 +68,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer os.RemoveAll(dir)
-	env, err := s.ProcessEnv(standin.Identity(*identity), dir)
+	env, err := s.ProcessEnv(id, dir, getenv("PATH"))
 	if err != nil {
 		return err
 	}
@@ -66,15 +76,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	cmd := exec.Command(*app)
 	// The app sees only what App Service would give it, plus the proxy and
 	// CA that route its Azure traffic to the stand-in.
-	cmd.Env = append(env, "PORT="+*port, "PATH="+getenv("PATH"))
+	cmd.Env = append(env, "PORT="+*port)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting %s (run `make demo`, which builds it): %w", *app, err)
 	}
 	fmt.Fprintf(stdout, "\nDemo: the app talks to a LOCAL STAND-IN for Azure (identity %q, fault %q).\n"+
 		"  open   http://localhost:%s/\n  curl   http://localhost:%s/ping\n"+
-		"  other identities: -identity %v; failures: -fault %v\n  Ctrl-C stops both.\n\n",
-		*identity, *fault, *port, *port, standin.Identities, standin.Faults)
+		"  other identities: IDENTITY=%v; failures: make demo FAULT=help\n  Ctrl-C stops both.\n\n",
+		id, *fault, *port, *port, standin.Identities)
 
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
@@ -93,5 +103,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case <-time.After(25 * time.Second):
 		_ = cmd.Process.Kill()
 		return errors.New("the app did not stop within 25s")
+	}
+}
+
+// printFaults lists the faults with the status of the page each gives.
+func printFaults(w io.Writer) {
+	fmt.Fprintln(w, "make demo FAULT=<fault>:")
+	fmt.Fprintf(w, "  %-14s %-5s %s\n", "FAULT", "page", "the stand-in plays")
+	for _, f := range standin.FaultTable {
+		plays := f.Plays
+		if f.Needs != "" {
+			plays += " (IDENTITY=" + string(f.Needs) + ")"
+		}
+		fmt.Fprintf(w, "  %-14s %-5d %s\n", f.Fault, f.PageStatus, plays)
 	}
 }

@@ -5,25 +5,50 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
-// WriteAzCLI writes an `az` stand-in into dir, to be put first on PATH. When
-// loggedIn, `az account get-access-token` prints a token for the developer
-// (UserClaims) that this stand-in's vault accepts; otherwise it fails as az
-// does before `az login`. Each call's arguments are appended to dir/az.log.
-func (s *Server) WriteAzCLI(dir string, loggedIn bool) error {
-	token, exp := s.MintToken(UserClaims())
-	body := fmt.Sprintf(`{"accessToken": %q, "expiresOn": %q, "expires_on": %d, "subscription": "00000000-0000-4000-8000-000000000000", "tenant": %q, "tokenType": "Bearer"}`,
-		token, exp.Local().Format("2006-01-02 15:04:05.000000"), exp.Unix(), Tenant)
+// AzState is the state of the developer's Azure CLI login that an az
+// stand-in plays.
+type AzState string
+
+// The Azure CLI states an az stand-in can play.
+const (
+	AzLoggedIn  AzState = "loggedin"
+	AzLoggedOut AzState = "loggedout"
+	AzExpired   AzState = "expired"
+)
+
+// WriteAzCLI writes an `az` stand-in into dir, to be put first on PATH.
+// Logged in, `az account get-access-token` prints a token for the
+// developer (UserClaims) that this stand-in's vault accepts; otherwise it
+// fails as az does, with az's own stderr. Each call's arguments are
+// appended to dir/az.log.
+func (s *Server) WriteAzCLI(dir string, state AzState) error {
 	script := strings.Join([]string{
 		"#!/bin/sh",
 		`echo "$@" >> "` + filepath.Join(dir, "az.log") + `"`,
 		`case "$1 $2" in "account get-access-token") ;; *) echo "az stand-in: unsupported command: $*" >&2; exit 2;; esac`,
 	}, "\n") + "\n"
-	if loggedIn {
+	switch state {
+	case AzLoggedIn:
+		token, exp := s.MintToken(UserClaims())
+		body := fmt.Sprintf(`{"accessToken": %q, "expiresOn": %q, "expires_on": %d, "subscription": "00000000-0000-4000-8000-000000000000", "tenant": %q, "tokenType": "Bearer"}`,
+			token, exp.Local().Format("2006-01-02 15:04:05.000000"), exp.Unix(), Tenant)
 		script += "cat <<'JSON'\n" + body + "\nJSON\n"
-	} else {
+	case AzLoggedOut:
+		// Azure/sap-automation#588: stderr "ERROR: Please run 'az login' to setup account.", exit 1.
 		script += `echo "ERROR: Please run 'az login' to setup account." >&2` + "\nexit 1\n"
+	case AzExpired:
+		// MicrosoftDocs/executable-docs#667: the refresh token failed a
+		// sign-in frequency check; az asks for an interactive login.
+		issued := time.Now().Add(-13 * time.Hour).UTC().Format("2006-01-02T15:04:05.0000000Z")
+		script += "cat >&2 <<'ERR'\n" +
+			"ERROR: AADSTS70043: The refresh token has expired or is invalid due to sign-in frequency checks by conditional access. The token was issued on " + issued +
+			" and the maximum allowed lifetime for this request is 43200. Trace ID: " + newUUID() + " Correlation ID: " + newUUID() + " Timestamp: " + time.Now().UTC().Format("2006-01-02 15:04:05Z") + "\n" +
+			"Interactive authentication is needed. Please run:\naz login --scope https://vault.azure.net/.default\nERR\nexit 1\n"
+	default:
+		return fmt.Errorf("unknown az state %q", state)
 	}
 	return os.WriteFile(filepath.Join(dir, "az"), []byte(script), 0o755)
 }

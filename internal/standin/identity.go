@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // serveIdentity plays App Service's local identity endpoint: api-version
@@ -25,7 +24,8 @@ func (s *Server) serveIdentity(w http.ResponseWriter, r *http.Request) {
 	}
 	s.tokenRequests.Add(1)
 	if s.currentFault() == FaultIdentityDown {
-		http.Error(w, `{"error":"service_unavailable","error_description":"the local stand-in's identity endpoint is down (fault identitydown)"}`, http.StatusInternalServerError)
+		// A bare 500: no public source shows a body for it, so none is invented.
+		w.WriteHeader(http.StatusInternalServerError)
 		return
 	}
 	if r.Method != http.MethodGet {
@@ -41,6 +41,12 @@ func (s *Server) serveIdentity(w http.ResponseWriter, r *http.Request) {
 	clientID := q.Get("client_id")
 	if legacy {
 		clientID = q.Get("clientid")
+	}
+	if clientID != "" && s.currentFault() == FaultNoUAMI {
+		// App Service's answer for a user-assigned identity the app does not
+		// have (MicrosoftDocs/azure-docs#43543).
+		writeJSON(w, http.StatusBadRequest, map[string]any{"StatusCode": 400, "Message": "No MSI found for specified ClientId/ResourceId.", "CorrelationId": newUUID()})
+		return
 	}
 	if clientID != "" { // a user-assigned identity: its client ID shows in the token
 		claims.AppID = clientID
@@ -65,49 +71,10 @@ func (s *Server) serveIdentity(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// serveEntra plays the parts of Microsoft Entra ID that a client-credentials
-// token request touches: instance discovery, tenant metadata and the token
-// endpoint.
-func (s *Server) serveEntra(w http.ResponseWriter, r *http.Request) {
-	base := "https://" + loginHost + "/" + Tenant
-	switch {
-	case strings.HasSuffix(r.URL.Path, "/discovery/instance"):
-		writeJSON(w, http.StatusOK, map[string]any{
-			"tenant_discovery_endpoint": base + "/v2.0/.well-known/openid-configuration",
-			"api-version":               "1.1",
-			"metadata":                  []map[string]any{{"preferred_network": loginHost, "preferred_cache": loginHost, "aliases": []string{loginHost}}},
-		})
-	case strings.HasSuffix(r.URL.Path, "/.well-known/openid-configuration"):
-		writeJSON(w, http.StatusOK, map[string]any{
-			"token_endpoint":         base + "/oauth2/v2.0/token",
-			"issuer":                 base + "/v2.0",
-			"authorization_endpoint": base + "/oauth2/v2.0/authorize",
-		})
-	case r.Method == http.MethodPost && r.URL.Path == "/"+Tenant+"/oauth2/v2.0/token":
-		s.tokenRequests.Add(1)
-		if s.currentFault() == FaultIdentityDown {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": "temporarily_unavailable", "error_description": "AADSTS90033: the local stand-in's token endpoint is down (fault identitydown)", "error_codes": []int{90033}})
-			return
-		}
-		if err := r.ParseForm(); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		// A certificate credential sends a signed client assertion instead of
-		// the secret; the stand-in takes its presence for proof.
-		assertion := r.PostForm.Get("client_assertion_type") == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" && r.PostForm.Get("client_assertion") != ""
-		if r.PostForm.Get("client_id") != ServicePrincipalID || (r.PostForm.Get("client_secret") != ClientSecret && !assertion) {
-			writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.", "error_codes": []int{7000215}})
-			return
-		}
-		token, exp := s.MintToken(Claims{ObjectID: ServicePrincipalOI, AppID: ServicePrincipalID, IDType: "app"})
-		writeJSON(w, http.StatusOK, map[string]any{
-			"access_token": token, "token_type": "Bearer",
-			"expires_in": int(time.Until(exp).Seconds()), "ext_expires_in": int(time.Until(exp).Seconds()),
-		})
-	default:
-		http.Error(w, `{"error":"invalid_request","error_description":"AADSTS90002: the local stand-in does not serve `+r.URL.Path+`"}`, http.StatusBadRequest)
-	}
+// newUUID is a random version-4 UUID, as Azure's correlation IDs are.
+func newUUID() string {
+	h := newID(16)
+	return h[:8] + "-" + h[8:12] + "-4" + h[13:16] + "-8" + h[17:20] + "-" + h[20:32]
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

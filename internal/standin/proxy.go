@@ -67,3 +67,15 @@ func (s *Server) Rejected() []string {
 	})
 	return hosts
 }
+
+// refusedAddress returns the URL of a loopback port that was free a moment
+// ago and is closed now: connecting to it is refused, as to a proxy that
+// is down.
+func refusedAddress() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	addr := ln.Addr().String()
+	return "http://" + addr, ln.Close()
+}

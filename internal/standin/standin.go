@@ -10,6 +10,8 @@
 package standin
 
 import (
+	"cmp"
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -17,6 +19,8 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -28,25 +32,88 @@ import (
 	"time"
 )
 
-// Fault makes the stand-in fail in one of the ways real Azure can.
+// Fault makes the stand-in fail in one of the ways real Azure can. Every
+// failure answer it plays is the service's real shape, quoted from the
+// public source named beside it.
 type Fault string
 
 // The faults the stand-in can play. The zero value answers normally.
 const (
-	FaultNone         Fault = ""
-	FaultForbidden    Fault = "forbidden"    // Key Vault 403: no permission for this principal
-	FaultFirewall     Fault = "firewall"     // Key Vault 403 ForbiddenByFirewall
-	FaultNotFound     Fault = "notfound"     // Key Vault 404: no such secret
-	FaultThrottle     Fault = "throttle"     // Key Vault 429 with Retry-After, every time
-	FaultThrottleOnce Fault = "throttleonce" // Key Vault 429 once, then normal answers
-	FaultUnavailable  Fault = "unavailable"  // Key Vault 503
+	FaultNone Fault = ""
+	// Key Vault
+	FaultRBAC         Fault = "rbac"         // 403 ForbiddenByRbac: no role for this principal
+	FaultAccessPolicy Fault = "accesspolicy" // 403 AccessDenied: no access policy for this principal
+	FaultForbidden    Fault = "forbidden"    // 403 with an inner code the app does not know (ForbiddenByPolicy)
+	FaultFirewall     Fault = "firewall"     // 403 ForbiddenByFirewall, naming the client address
+	FaultDisabled     Fault = "disabled"     // 403 SecretDisabled
+	FaultNotFound     Fault = "notfound"     // 404 SecretNotFound (also what a deleted secret answers)
+	FaultOtherTenant  Fault = "othertenant"  // the vault is in OtherTenant: its challenge names it
+	FaultThrottle     Fault = "throttle"     // 429 with Retry-After, every time
+	FaultThrottleOnce Fault = "throttleonce" // 429 once, then normal answers
+	FaultUnavailable  Fault = "unavailable"  // 503
 	FaultHang         Fault = "hang"         // Key Vault never answers
+	// Microsoft Entra ID, to the service principal
+	FaultExpiredSecret Fault = "expiredsecret" // AADSTS7000222: the client secret expired
+	FaultBadCert       Fault = "badcert"       // AADSTS700027: the certificate is not registered
+	FaultEntraDown     Fault = "entradown"     // 503 temporarily_unavailable, AADSTS90033
+	// App Service's identity endpoint
 	FaultIdentityDown Fault = "identitydown" // the identity endpoint answers 500
-	FaultDown         Fault = "down"         // Azure unreachable: open connections drop, new ones are refused
+	FaultNoUAMI       Fault = "nouami"       // 400: the user-assigned identity is not assigned to the app
+	// The developer's Azure CLI (with Identity AzureCLI)
+	FaultAzLoggedOut Fault = "azloggedout" // az: no one is logged in
+	FaultAzExpired   Fault = "azexpired"   // az: the login expired
+	// The network between the app and Azure
+	FaultUntrusted Fault = "untrusted" // TLS from a CA the app does not trust, as a TLS-inspecting proxy presents
+	FaultProxyDown Fault = "proxydown" // the HTTPS proxy refuses connections
+	FaultNXDomain  Fault = "nxdomain"  // Azure's host names do not resolve (HTTPClient only: it needs the stand-in's resolver)
+	FaultDown      Fault = "down"      // Azure unreachable: open connections drop, new ones are refused
 )
 
-// Faults lists every fault, for flags and help text.
-var Faults = []Fault{FaultForbidden, FaultFirewall, FaultNotFound, FaultThrottle, FaultThrottleOnce, FaultUnavailable, FaultHang, FaultIdentityDown, FaultDown}
+// FaultInfo describes a fault for help text: what the stand-in plays, the
+// identity it needs (if any) and the status of the page the sample shows
+// for it, which TestFailures checks.
+type FaultInfo struct {
+	Fault      Fault
+	Plays      string
+	Needs      Identity // "" for any
+	PageStatus int
+}
+
+// FaultTable lists every fault, in the order help text shows them.
+var FaultTable = []FaultInfo{
+	{FaultRBAC, "Key Vault 403 ForbiddenByRbac", "", 502},
+	{FaultAccessPolicy, "Key Vault 403 AccessDenied (access policy)", "", 502},
+	{FaultForbidden, "Key Vault 403 with another inner code (ForbiddenByPolicy)", "", 502},
+	{FaultFirewall, "Key Vault 403 ForbiddenByFirewall", "", 502},
+	{FaultDisabled, "Key Vault 403 SecretDisabled", "", 502},
+	{FaultNotFound, "Key Vault 404 SecretNotFound", "", 502},
+	{FaultOtherTenant, "the vault is in another tenant", ServicePrincipal, 502},
+	{FaultThrottle, "Key Vault 429, every time", "", 502},
+	{FaultThrottleOnce, "Key Vault 429 once, then the secret", "", 200},
+	{FaultUnavailable, "Key Vault 503", "", 502},
+	{FaultHang, "Key Vault never answers (REQUEST_TIMEOUT)", "", 504},
+	{FaultExpiredSecret, "Entra ID AADSTS7000222: the client secret expired", ServicePrincipal, 502},
+	{FaultBadCert, "Entra ID AADSTS700027: the certificate is not registered", ServicePrincipal, 502},
+	{FaultEntraDown, "Entra ID 503 AADSTS90033", ServicePrincipal, 502},
+	{FaultIdentityDown, "the managed identity endpoint answers 500", "", 502},
+	{FaultNoUAMI, "the user-assigned identity is not the app's", "", 502},
+	{FaultAzLoggedOut, "az: not logged in", AzureCLI, 502},
+	{FaultAzExpired, "az: the login expired", AzureCLI, 502},
+	{FaultUntrusted, "a TLS certificate the app does not trust", "", 502},
+	{FaultProxyDown, "HTTPS_PROXY refuses connections", "", 502},
+	{FaultNXDomain, "Azure's names do not resolve (tests only)", "", 502},
+	{FaultDown, "Azure unreachable through the proxy", "", 502},
+}
+
+// Lookup returns the FaultInfo of f.
+func Lookup(f Fault) (FaultInfo, bool) {
+	for _, fi := range FaultTable {
+		if fi.Fault == f {
+			return fi, true
+		}
+	}
+	return FaultInfo{}, false
+}
 
 // Options configure a stand-in. The zero value is usable.
 type Options struct {
@@ -76,8 +143,10 @@ const (
 	ServicePrincipalID = "33333333-3333-4333-8333-333333333333" // AZURE_CLIENT_ID
 	ServicePrincipalOI = "44444444-4444-4444-8444-444444444444" // its object ID
 	ClientSecret       = "stand-in-client-secret"
-	UserOID            = "55555555-5555-4555-8555-555555555555"
-	UserUPN            = "developer@contoso.example"
+	// OtherTenant owns the vault under FaultOtherTenant.
+	OtherTenant = "99999999-0000-4000-8000-00000000beef"
+	UserOID     = "55555555-5555-4555-8555-555555555555"
+	UserUPN     = "developer@contoso.example"
 	// IdentityHeader is the value of IDENTITY_HEADER and MSI_SECRET.
 	IdentityHeader = "stand-in-identity-header"
 	// Issuer names the stand-in in every token it issues, so pages can say who issued it.
@@ -91,10 +160,13 @@ type Server struct {
 	identity *httptest.Server
 	azure    *httptest.Server // TLS: Key Vault and Entra ID, by Host
 	proxy    *httptest.Server
-	caPEM    []byte
-	roots    *x509.CertPool
-	closing  chan struct{}
-	close    sync.Once
+	dns      net.PacketConn // answers every name with NXDOMAIN, for FaultNXDomain
+	// refusedProxy is an address nothing listens on, for FaultProxyDown.
+	refusedProxy string
+	caPEM        []byte
+	roots        *x509.CertPool
+	closing      chan struct{}
+	close        sync.Once
 
 	fault         atomic.Value // Fault
 	tokenRequests atomic.Int64
@@ -121,7 +193,14 @@ func Start(opts Options) (*Server, error) {
 	if _, err := rand.Read(s.key); err != nil {
 		return nil, err
 	}
-	cert, caPEM, err := newCertificate([]string{"*." + opts.VaultDomain, loginHost})
+	hosts := []string{"*." + opts.VaultDomain, loginHost}
+	cert, caPEM, err := newCertificate(hosts)
+	if err != nil {
+		return nil, err
+	}
+	// Under FaultUntrusted the same names come with a certificate from a CA
+	// the app has never seen, as a TLS-inspecting proxy presents them.
+	inspected, _, err := newCertificate(hosts)
 	if err != nil {
 		return nil, err
 	}
@@ -131,9 +210,24 @@ func Start(opts Options) (*Server, error) {
 
 	s.identity = httptest.NewServer(http.HandlerFunc(s.serveIdentity))
 	s.azure = httptest.NewUnstartedServer(http.HandlerFunc(s.serveAzure))
-	s.azure.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	s.azure.TLS = &tls.Config{GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+		if s.currentFault() == FaultUntrusted {
+			return &inspected, nil
+		}
+		return &cert, nil
+	}}
+	// TLS handshakes that fail on purpose (FaultUntrusted) need no log line.
+	s.azure.Config.ErrorLog = log.New(io.Discard, "", 0)
 	s.azure.StartTLS()
 	s.proxy = httptest.NewServer(http.HandlerFunc(s.serveProxy))
+	if s.dns, err = startDNS(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if s.refusedProxy, err = refusedAddress(); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -141,6 +235,9 @@ func Start(opts Options) (*Server, error) {
 func (s *Server) Close() {
 	s.close.Do(func() {
 		close(s.closing)
+		if s.dns != nil {
+			s.dns.Close()
+		}
 		s.proxy.Close()
 		s.azure.Close()
 		s.identity.Close()
@@ -181,8 +278,16 @@ func (s *Server) IdentityEndpoint() string { return s.identity.URL + "/msi/token
 // LegacyEndpoint is MSI_ENDPOINT (api-version 2017-09-01).
 func (s *Server) LegacyEndpoint() string { return s.identity.URL + "/MSI/token/" }
 
-// ProxyURL is the CONNECT proxy through which Azure host names reach the stand-in.
-func (s *Server) ProxyURL() string { return s.proxy.URL }
+// ProxyURL is the CONNECT proxy through which Azure host names reach the
+// stand-in: under FaultProxyDown, an address that refuses connections.
+func (s *Server) ProxyURL() string { return s.proxyURL() }
+
+func (s *Server) proxyURL() string {
+	if s.currentFault() == FaultProxyDown {
+		return s.refusedProxy
+	}
+	return s.proxy.URL
+}
 
 // CACertPEM is the certificate of the CA behind the stand-in's TLS.
 func (s *Server) CACertPEM() []byte { return s.caPEM }
@@ -191,15 +296,25 @@ func (s *Server) CACertPEM() []byte { return s.caPEM }
 // host names through its proxy; loopback addresses are dialled directly.
 // Tests hand it to the app as its azcore transport; the app's own default is
 // untouched.
+// Under FaultNXDomain it dials Azure directly, resolving names through the
+// stand-in's DNS server, which knows none; under FaultProxyDown its proxy
+// refuses connections.
 func (s *Server) HTTPClient() *http.Client {
-	proxy, _ := url.Parse(s.proxy.URL) // our own URL: it parses
+	resolver := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "udp", s.dns.LocalAddr().String())
+	}}
 	return &http.Client{Transport: &http.Transport{
 		Proxy: func(r *http.Request) (*url.URL, error) {
 			if ip := net.ParseIP(r.URL.Hostname()); ip != nil && ip.IsLoopback() {
 				return nil, nil
 			}
-			return proxy, nil
+			if s.currentFault() == FaultNXDomain {
+				return nil, nil
+			}
+			return url.Parse(s.proxyURL())
 		},
+		DialContext:         (&net.Dialer{Resolver: resolver}).DialContext,
 		TLSClientConfig:     &tls.Config{RootCAs: s.roots, MinVersion: tls.VersionTLS12},
 		MaxIdleConnsPerHost: 100,
 		ForceAttemptHTTP2:   true,
@@ -214,10 +329,15 @@ const (
 	AppService       Identity = "appservice" // IDENTITY_ENDPOINT + IDENTITY_HEADER, 2019-08-01
 	AppServiceLegacy Identity = "legacy"     // MSI_ENDPOINT + MSI_SECRET, 2017-09-01
 	ServicePrincipal Identity = "sp"         // AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET
+	AzureCLI         Identity = "cli"        // the developer's az login (ProcessEnv writes an az stand-in)
 )
 
 // Identities lists every identity, for flags and help text.
-var Identities = []Identity{AppService, AppServiceLegacy, ServicePrincipal}
+var Identities = []Identity{AppService, AppServiceLegacy, ServicePrincipal, AzureCLI}
+
+// UserAssignedClientID is the AZURE_CLIENT_ID Env sets under FaultNoUAMI:
+// a user-assigned identity the app does not have.
+const UserAssignedClientID = "77777777-7777-4777-8777-777777777777"
 
 // Env is the environment under which the app finds this stand-in playing id:
 // the identity's variables and the vault's URL. It does not include the
@@ -235,25 +355,38 @@ func (s *Server) Env(id Identity) (map[string]string, error) {
 		env["AZURE_TENANT_ID"] = Tenant
 		env["AZURE_CLIENT_ID"] = ServicePrincipalID
 		env["AZURE_CLIENT_SECRET"] = ClientSecret
+	case AzureCLI:
 	default:
 		return nil, fmt.Errorf("unknown identity %q (want one of %v)", id, Identities)
+	}
+	if s.currentFault() == FaultNoUAMI {
+		env["AZURE_CLIENT_ID"] = UserAssignedClientID
 	}
 	return env, nil
 }
 
 // ProcessEnv is Env plus what a separate process needs to reach and trust
 // the stand-in through azcore's default transport: HTTPS_PROXY, and
-// SSL_CERT_FILE naming the CA written into dir.
-func (s *Server) ProcessEnv(id Identity, dir string) ([]string, error) {
+// SSL_CERT_FILE naming the CA written into dir. path is the PATH to give
+// the process; for AzureCLI an az stand-in written into dir comes first.
+func (s *Server) ProcessEnv(id Identity, dir, path string) ([]string, error) {
 	env, err := s.Env(id)
 	if err != nil {
 		return nil, err
+	}
+	env["PATH"] = path
+	if id == AzureCLI {
+		state := map[Fault]AzState{FaultAzLoggedOut: AzLoggedOut, FaultAzExpired: AzExpired}[s.currentFault()]
+		if err := s.WriteAzCLI(dir, cmp.Or(state, AzLoggedIn)); err != nil {
+			return nil, err
+		}
+		env["PATH"] = dir + string(os.PathListSeparator) + path
 	}
 	caFile := filepath.Join(dir, "standin-ca.pem")
 	if err := os.WriteFile(caFile, s.caPEM, 0o600); err != nil {
 		return nil, err
 	}
-	env["HTTPS_PROXY"] = s.proxy.URL
+	env["HTTPS_PROXY"] = s.proxyURL()
 	env["SSL_CERT_FILE"] = caFile
 	var out []string
 	for k, v := range env {

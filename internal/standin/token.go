@@ -40,32 +40,32 @@ func (s *Server) MintToken(c Claims) (string, time.Time) {
 	return unsigned + "." + b64.EncodeToString(s.sign([]byte(unsigned))), exp
 }
 
-// verify checks a token's signature, audience and expiry.
-func (s *Server) verify(token string) error {
+// verify checks a token's signature, audience and expiry, and returns its claims.
+func (s *Server) verify(token string) (Claims, error) {
+	var c Claims
 	i := strings.LastIndexByte(token, '.')
 	if i < 0 {
-		return errors.New("malformed token")
+		return c, errors.New("malformed token")
 	}
 	sig, err := b64.DecodeString(token[i+1:])
 	if err != nil || !bytes.Equal(sig, s.sign([]byte(token[:i]))) {
-		return errors.New("token signature does not verify")
+		return c, errors.New("token signature does not verify")
 	}
 	parts := strings.Split(token, ".")
 	body, err := b64.DecodeString(parts[1])
 	if err != nil {
-		return errors.New("malformed token")
+		return c, errors.New("malformed token")
 	}
-	var c Claims
 	if err := json.Unmarshal(body, &c); err != nil {
-		return errors.New("malformed token")
+		return c, errors.New("malformed token")
 	}
 	if c.Audience != "https://"+s.opts.VaultDomain {
-		return errors.New("token audience is not this vault")
+		return c, errors.New("token audience is not this vault")
 	}
 	if time.Now().Unix() > c.Expires {
-		return errors.New("token expired")
+		return c, errors.New("token expired")
 	}
-	return nil
+	return c, nil
 }
 
 // managedIdentityClaims are the claims of the App Service identity.

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+)
+
+// cliRules classify what the Azure CLI wrote on stderr, first match wins.
+// The stand-in's az (internal/standin/az.go) plays each, quoted from the
+// public source named there.
+var cliRules = []struct {
+	match *regexp.Regexp
+	build func(x explainer, stderr string) *problem
+}{
+	// "ERROR: Please run 'az login' to setup account."
+	{regexp.MustCompile(`az login' to set ?up account`), explainer.cliNotLoggedIn},
+	// The refresh token expired (AADSTS700082), failed a sign-in frequency
+	// check (AADSTS70043), or the CLI asks to sign in again interactively.
+	{regexp.MustCompile(`AADSTS(700082|70043|50173|50078|50076)\b|Interactive authentication is needed`), explainer.cliLoginExpired},
+	// "AADSTS90002: Tenant '…' not found."
+	{regexp.MustCompile(`AADSTS90002\b`), explainer.cliTenantNotFound},
+}
+
+func (x explainer) cliProblem(s *source, stderr string) *problem {
+	p := &problem{
+		Title: "the Azure CLI could not get a token",
+		Cause: "az account get-access-token failed: " + stderr,
+		Fixes: []fix{{Text: "Run what the app runs, and read what az says:", Command: cmd("az", "account", "get-access-token", "--resource", "https://vault.azure.net")}},
+	}
+	for _, r := range cliRules {
+		if r.match.MatchString(stderr) {
+			p = r.build(x, stderr)
+			break
+		}
+	}
+	p.Status = http.StatusBadGateway
+	p.Title = s.Name + ": " + p.Title
+	return p
+}
+
+// azLogin is az login, in AZURE_TENANT_ID's tenant when it is set.
+func (x explainer) azLogin(extra ...any) string {
+	words := []any{"az", "login"}
+	if x.cfg.TenantID != "" {
+		words = append(words, "--tenant", x.cfg.TenantID)
+	}
+	return cmd(append(words, extra...)...)
+}
+
+func (x explainer) cliNotLoggedIn(string) *problem {
+	return &problem{
+		Title: "not signed in",
+		Cause: "The Azure CLI is installed, but no one is signed in to it.",
+		Fixes: []fix{{Text: "Sign in, then reload this page: the app asks az for a token on each new token.", Command: x.azLogin()}},
+	}
+}
+
+func (x explainer) cliLoginExpired(stderr string) *problem {
+	return &problem{
+		Title: "the sign-in has expired",
+		Cause: "The Azure CLI's sign-in is no longer valid: " + firstLine(strings.TrimPrefix(stderr, "ERROR: ")),
+		Fixes: []fix{{Text: "Sign in again, for Key Vault:", Command: x.azLogin("--scope", "https://vault.azure.net/.default")}},
+	}
+}
+
+func (x explainer) cliTenantNotFound(stderr string) *problem {
+	return &problem{
+		Title: "the tenant does not exist",
+		Cause: "The Azure CLI was asked for a token in a tenant that does not exist: " + firstLine(strings.TrimPrefix(stderr, "ERROR: ")),
+		Fixes: []fix{{Text: "Set AZURE_TENANT_ID to the vault's tenant, or unset it:", Command: cmd("az", "keyvault", "show", "--name", x.vaultName(), "--query", "properties.tenantId", "-o", "tsv")}},
+	}
+}

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+)
+
+// identityAnswer is what App Service's local identity endpoint said, in
+// either protocol: its status (0 when it did not answer) and message.
+type identityAnswer struct {
+	Status  int
+	Message string
+}
+
+func readIdentityAnswer(err error) identityAnswer {
+	var (
+		afe *azidentity.AuthenticationFailedError
+		le  *legacyError
+	)
+	switch {
+	case errors.As(err, &le):
+		return identityAnswer{le.Status, le.Message}
+	case errors.As(err, &afe) && afe.RawResponse != nil:
+		return identityAnswer{afe.RawResponse.StatusCode, responseReason(afe.RawResponse)}
+	}
+	return identityAnswer{}
+}
+
+// identityProblem explains a failed managed-identity token request. Each
+// protocol's fix names its own variables: IDENTITY_ENDPOINT and
+// IDENTITY_HEADER (2019-08-01) or MSI_ENDPOINT and MSI_SECRET (2017-09-01).
+func (x explainer) identityProblem(s *source, detail string, err error) *problem {
+	endpointVar, headerVar, endpoint := "IDENTITY_ENDPOINT", "IDENTITY_HEADER", x.cfg.IdentityEndpoint
+	if strings.Contains(s.Name, legacyAPIVersion) {
+		endpointVar, headerVar, endpoint = "MSI_ENDPOINT", "MSI_SECRET", x.cfg.MSIEndpoint
+	}
+	a := readIdentityAnswer(err)
+	p := &problem{Status: http.StatusBadGateway}
+	switch {
+	case a.Status == http.StatusBadRequest && x.userAssignedID(s) != "":
+		// App Service: {"StatusCode":400,"Message":"No MSI found for specified
+		// ClientId/ResourceId.",…} (MicrosoftDocs/azure-docs#43543).
+		id := x.userAssignedID(s)
+		p.Title = s.Name + ": the identity is not assigned to this app"
+		p.Cause = "AZURE_CLIENT_ID=" + id + " asks for a user-assigned identity, and the endpoint at " + endpointVar + " answered " + fmt.Sprint(a.Status) + ": " + a.Message
+		p.Fixes = []fix{{
+			Text: "Assign that identity to the app (or unset AZURE_CLIENT_ID to use the system-assigned one).",
+			Command: cmd("az", "webapp", "identity", "assign", "--name", x.app(), "--resource-group", x.group(),
+				"--identities", raw("$("+cmd("az", "identity", "list", "--query", "[?clientId=='"+id+"'].id", "-o", "tsv")+")")),
+		}}
+	case a.Status == 0 || a.Status >= 500:
+		p.Title = s.Name + ": the identity endpoint is not answering"
+		p.Cause = "App Service's identity endpoint (" + endpointVar + "=" + endpoint + ") failed: " + detail
+		p.Fixes = []fix{{
+			Text:    "The endpoint belongs to the platform. Restart the app so that App Service starts it again and sets " + endpointVar + " and " + headerVar + " afresh.",
+			Command: cmd("az", "webapp", "restart", "--name", x.app(), "--resource-group", x.group()),
+		}}
+	default:
+		p.Title = s.Name + ": the identity endpoint refused the request"
+		p.Cause = "The endpoint at " + endpointVar + " refused the request: " + detail
+		p.Fixes = []fix{{
+			Text:    headerVar + " must be the value App Service set for this process. Check the app's identity is on; restart the app if it was just turned on.",
+			Command: cmd("az", "webapp", "identity", "show", "--name", x.app(), "--resource-group", x.group()),
+		}}
+	}
+	return p
+}
+
+// userAssignedID is the client ID of the user-assigned identity s asks
+// for, or "" for the system-assigned one.
+func (x explainer) userAssignedID(s *source) string {
+	if strings.Contains(s.Name, "user-assigned") {
+		return x.cfg.ClientID
+	}
+	return ""
+}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"sync/atomic"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+)
+
+// networkWatch is a per-retry policy in every Azure pipeline the app
+// builds. It does two things with a request that fails before any answer:
+//   - a failure no retry can mend (a name that does not resolve, a
+//     certificate this machine does not trust) is made non-retriable, so the
+//     page answers at once instead of after azcore's retries;
+//   - the failure is kept in the request's context, because azidentity
+//     flattens a token request's failure into text (AuthenticationFailedError
+//     has no Unwrap), and the page must still tell a proxy from DNS from TLS.
+type networkWatch struct{}
+
+func (networkWatch) Do(req *policy.Request) (*http.Response, error) {
+	resp, err := req.Next()
+	if err == nil {
+		return resp, nil
+	}
+	if seen, ok := req.Raw().Context().Value(transportSeenKey{}).(*atomic.Pointer[error]); ok {
+		seen.Store(&err)
+	}
+	if permanentNetworkError(err) {
+		return nil, &permanentError{err}
+	}
+	return nil, err
+}
+
+// transportSeenKey keys the slot networkWatch fills, see withTransportSeen.
+type transportSeenKey struct{}
+
+// withTransportSeen returns a context in which networkWatch records the
+// last transport failure, and a function that reads it.
+func withTransportSeen(ctx context.Context) (context.Context, func() error) {
+	seen := new(atomic.Pointer[error])
+	return context.WithValue(ctx, transportSeenKey{}, seen), func() error {
+		if p := seen.Load(); p != nil {
+			return *p
+		}
+		return nil
+	}
+}
+
+// permanentNetworkError reports whether retrying err cannot help.
+func permanentNetworkError(err error) bool {
+	var dnsErr *net.DNSError
+	return errors.As(err, &dnsErr) && dnsErr.IsNotFound || untrusted(err) != nil
+}
+
+// untrusted returns the certificate error within err, or nil.
+func untrusted(err error) error {
+	var (
+		verify  *tls.CertificateVerificationError
+		unknown x509.UnknownAuthorityError
+		invalid x509.CertificateInvalidError
+		host    x509.HostnameError
+	)
+	switch {
+	case errors.As(err, &verify):
+		return verify.Err
+	case errors.As(err, &unknown):
+		return unknown
+	case errors.As(err, &invalid):
+		return invalid
+	case errors.As(err, &host):
+		return host
+	}
+	return nil
+}
+
+// permanentError tells azcore's retry policy to stop (NonRetriable).
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+func (*permanentError) NonRetriable()   {}
+
+// networkProblem explains a request that got no answer: the proxy, a name
+// that does not resolve, an untrusted certificate. It returns nil for any
+// other error, which the upstream's own table explains.
+func (x explainer) networkProblem(err error) *problem {
+	var (
+		opErr  *net.OpError
+		dnsErr *net.DNSError
+		urlErr *url.Error
+	)
+	host := x.host()
+	if errors.As(err, &urlErr) {
+		if u, perr := url.Parse(urlErr.URL); perr == nil {
+			host = u.Host
+		}
+	}
+	switch {
+	case errors.As(err, &opErr) && opErr.Op == "proxyconnect":
+		return x.proxyProblem(host, "The proxy could not be reached", "it did not answer: "+firstLine(opErr.Err.Error()))
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		return x.dnsProblem(dnsErr.Name)
+	case untrusted(err) != nil:
+		return x.untrustedProblem(host, untrusted(err))
+	case x.cfg.Proxy != "" && urlErr != nil && !errors.As(urlErr.Err, &opErr):
+		// Go reports a proxy's refusal of CONNECT as the bare status text
+		// (net/http's transport: errors.New of the status).
+		return x.proxyProblem(host, "The proxy failed the request", "it answered: "+firstLine(urlErr.Err.Error()))
+	}
+	return nil
+}
+
+func (x explainer) proxyProblem(host, title, what string) *problem {
+	return &problem{
+		Status: http.StatusBadGateway,
+		Title:  title,
+		Cause:  "Requests to Azure go through the proxy " + x.cfg.ProxyVar + "=" + x.cfg.Proxy + ", and " + what + ".",
+		Fixes: []fix{{
+			Text:    "Check the proxy lets this machine reach " + host + ". If this network needs no proxy, remove " + x.cfg.ProxyVar + " from the app's environment and start the app again.",
+			Command: cmd("curl", "-sSI", "--proxy", x.cfg.Proxy, "https://"+host+"/"),
+		}},
+	}
+}
+
+func (x explainer) dnsProblem(name string) *problem {
+	p := &problem{
+		Status: http.StatusBadGateway,
+		Title:  "A host name does not resolve",
+		Cause:  "The name " + name + " does not resolve from here. No retry can change that.",
+		Fixes:  []fix{{Text: "Check this machine's DNS settings and network connection.", Command: cmd("nslookup", name)}},
+	}
+	if name == x.host() {
+		p.Cause = "KEY_VAULT_URL names " + name + ", which does not resolve: no vault has that name, or this network cannot see it."
+		p.Fixes = []fix{{
+			Text:    "Check KEY_VAULT_URL against the vaults you can see:",
+			Command: cmd("az", "keyvault", "list", "--query", "[].properties.vaultUri", "-o", "tsv"),
+		}}
+	}
+	return p
+}
+
+func (x explainer) untrustedProblem(host string, reason error) *problem {
+	return &problem{
+		Status: http.StatusBadGateway,
+		Title:  "This machine does not trust the certificate",
+		Cause:  "The TLS certificate presented for " + host + " is not one this machine trusts (" + reason.Error() + "). On a corporate network a TLS-inspecting proxy is the usual reason.",
+		Fixes: []fix{
+			{Text: "See who issued the certificate this machine receives:", Command: cmd("curl", "-vsI", "https://"+host+"/")},
+			{Text: "If it is your organisation's inspection CA, add it to the trusted roots for the app (a PEM file), then start the app again.", Command: cmd("export", assign("SSL_CERT_FILE", placeholder("path-to-your-ca.pem")))},
+		},
+	}
+}

@@ -1,0 +1,362 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
+)
+
+// failureCase is one failure a user can hit, played by the stand-in
+// through the real SDK, and what the page must say about it.
+type failureCase struct {
+	name       string
+	fault      standin.Fault
+	id         standin.Identity
+	env        []string // overrides of the stand-in's environment; a value of "-" removes
+	wantStatus int
+	wantTitle  string   // a part of the problem's title
+	wantFixes  []string // each a part of some fix's command
+	notFixes   []string // parts no fix's command or text may have: the fixes that do not apply
+	wantSource string   // the failed or active source's status, e.g. "failed"; "" to skip
+	noCalls    bool     // answered from start-up knowledge: no request reaches the stand-in
+}
+
+// failureCases is the table of failures; README's troubleshooting table
+// lists the same titles and statuses (TestREADMETroubleshooting).
+func failureCases(certFile string) []failureCase {
+	const kvScope = "/subscriptions/00000000-0000-4000-8000-000000000000/resourcegroups/demo-rg/providers/microsoft.keyvault/vaults/kv"
+	sp, legacy := standin.ServicePrincipal, standin.AppServiceLegacy
+	permission := []string{"az role assignment create", "az keyvault set-policy"}
+	return []failureCase{
+		// Configuration, known at start-up
+		{name: "no KEY_VAULT_URL", id: sp, env: []string{"KEY_VAULT_URL", "-"}, wantStatus: 500, wantTitle: "The app is not configured",
+			wantFixes: []string{"export KEY_VAULT_URL='https://<your-vault-name>.vault.azure.net/'"}, noCalls: true},
+		{name: "KEY_VAULT_URL with a trailing space", id: sp, env: []string{"KEY_VAULT_URL", "https://kv.vault.azure.net/ "}, wantStatus: 500,
+			wantTitle: "The app is not configured", noCalls: true},
+		{name: "SECRET_NAME Key Vault forbids", id: sp, env: []string{"SECRET_NAME", "bad name!"}, wantStatus: 500, wantTitle: "The app is not configured",
+			wantFixes: []string{"export SECRET_NAME=bad-name"}, notFixes: []string{"bad name"}, noCalls: true},
+		{name: "on App Service, the setting's command names the app", id: sp, env: []string{"KEY_VAULT_URL", "-", "WEBSITE_SITE_NAME", "demo-app", "WEBSITE_RESOURCE_GROUP", "demo-rg"},
+			wantStatus: 500, wantTitle: "The app is not configured",
+			wantFixes: []string{"az webapp config appsettings set --name demo-app --resource-group demo-rg --settings KEY_VAULT_URL='https://<your-vault-name>.vault.azure.net/'"},
+			notFixes:  []string{"export"}, noCalls: true},
+		{name: "no identity on a laptop", id: sp, env: []string{"AZURE_CLIENT_SECRET", "-"}, wantStatus: 500, wantTitle: "No identity to authenticate with",
+			wantFixes: []string{"az login"}, notFixes: []string{"az webapp"}, wantSource: "skipped", noCalls: true},
+		{name: "no identity on App Service", id: sp, env: []string{"AZURE_CLIENT_SECRET", "-", "WEBSITE_SITE_NAME", "demo-app", "WEBSITE_RESOURCE_GROUP", "demo-rg"},
+			wantStatus: 500, wantTitle: "No identity to authenticate with",
+			wantFixes: []string{"az webapp identity assign --name demo-app --resource-group demo-rg", "az webapp restart --name demo-app --resource-group demo-rg"},
+			notFixes:  []string{"az login"}, noCalls: true},
+
+		// Key Vault
+		{name: "RBAC denial", fault: standin.FaultRBAC, id: legacy, wantStatus: 502, wantTitle: "Key Vault denied access (Azure RBAC)",
+			wantFixes: []string{"az role assignment create --role 'Key Vault Secrets User' --assignee-object-id " + standin.ManagedIdentityOID +
+				" --assignee-principal-type ServicePrincipal --scope " + kvScope},
+			notFixes: []string{"set-policy"}, wantSource: "used"},
+		{name: "access policy denial", fault: standin.FaultAccessPolicy, id: sp, wantStatus: 502, wantTitle: "Key Vault denied access (access policy)",
+			wantFixes: []string{"az keyvault set-policy --name kv --object-id " + standin.ServicePrincipalOI + " --secret-permissions get"},
+			notFixes:  []string{"role assignment"}},
+		{name: "unknown 403", fault: standin.FaultForbidden, id: sp, wantStatus: 502, wantTitle: "Key Vault denied access", wantFixes: permission},
+		{name: "firewall", fault: standin.FaultFirewall, id: sp, wantStatus: 502, wantTitle: "Key Vault's firewall blocked the request",
+			wantFixes: []string{"az keyvault network-rule add --name kv --ip-address " + standin.ClientAddress}, notFixes: permission},
+		{name: "disabled secret", fault: standin.FaultDisabled, id: sp, wantStatus: 502, wantTitle: "The secret is disabled",
+			wantFixes: []string{"az keyvault secret set-attributes --vault-name kv --name secret --enabled true"}, notFixes: append(permission, "permission")},
+		{name: "secret not found", fault: standin.FaultNotFound, id: sp, wantStatus: 502, wantTitle: "The secret was not found",
+			wantFixes: []string{"az keyvault secret set --vault-name kv --name secret --value '<value>'", "az keyvault secret recover --vault-name kv --name secret"}},
+		{name: "another secret name", id: sp, env: []string{"SECRET_NAME", "other"}, wantStatus: 502, wantTitle: "The secret was not found",
+			wantFixes: []string{"az keyvault secret set --vault-name kv --name other"}},
+		{name: "vault in another tenant", fault: standin.FaultOtherTenant, id: sp, wantStatus: 502, wantTitle: "The vault is in another tenant",
+			wantFixes: []string{"export AZURE_TENANT_ID=" + standin.OtherTenant}},
+		{name: "throttled", fault: standin.FaultThrottle, id: sp, wantStatus: 502, wantTitle: "Key Vault is throttling requests",
+			wantFixes: []string{"export SECRET_CACHE_TTL=30s"}},
+		{name: "Key Vault unavailable", fault: standin.FaultUnavailable, id: sp, wantStatus: 502, wantTitle: "Key Vault failed",
+			notFixes: []string{"credential reset", "role assignment"}},
+		{name: "Key Vault hangs", fault: standin.FaultHang, id: sp, env: []string{"REQUEST_TIMEOUT", "1s"}, wantStatus: 504, wantTitle: "Key Vault did not answer in time",
+			wantFixes: []string{"curl -sSI https://kv."}},
+
+		// Microsoft Entra ID, for a service principal
+		{name: "wrong client secret", id: sp, env: []string{"AZURE_CLIENT_SECRET", "wrong"}, wantStatus: 502, wantTitle: "the client secret is wrong",
+			wantFixes: []string{"az ad app credential reset --id " + standin.ServicePrincipalID + " --append --query password -o tsv"}, wantSource: "failed"},
+		{name: "expired client secret", fault: standin.FaultExpiredSecret, id: sp, wantStatus: 502, wantTitle: "the client secret has expired",
+			wantFixes: []string{"az ad app credential reset --id " + standin.ServicePrincipalID}},
+		{name: "application not in the tenant", id: sp, env: []string{"AZURE_CLIENT_ID", "12121212-1212-4121-8121-121212121212"}, wantStatus: 502,
+			wantTitle: "the application is not in this tenant", wantFixes: []string{"az ad sp show --id 12121212-1212-4121-8121-121212121212"}, notFixes: []string{"credential reset"}},
+		// The vault's challenge names its tenant; azidentity will not follow it
+		// to another (its resolveTenant), so a wrong AZURE_TENANT_ID never
+		// reaches Entra ID.
+		{name: "AZURE_TENANT_ID names another tenant", id: sp, env: []string{"AZURE_TENANT_ID", "12121212-0000-4000-8000-000000000000"}, wantStatus: 502,
+			wantTitle: "The vault is in another tenant", wantFixes: []string{"export AZURE_TENANT_ID=" + standin.Tenant}, notFixes: []string{"credential reset"}},
+		{name: "certificate not registered", fault: standin.FaultBadCert, id: sp, env: []string{"AZURE_CLIENT_SECRET", "-", "AZURE_CLIENT_CERTIFICATE_PATH", certFile},
+			wantStatus: 502, wantTitle: "the certificate is not registered", wantFixes: []string{"az ad app credential reset --id " + standin.ServicePrincipalID + " --cert @"}},
+		{name: "Entra ID outage", fault: standin.FaultEntraDown, id: sp, wantStatus: 502, wantTitle: "Microsoft Entra ID is not answering",
+			notFixes: []string{"credential reset", "az ad"}},
+
+		// App Service's identity endpoint
+		{name: "identity endpoint down (2017-09-01)", fault: standin.FaultIdentityDown, id: legacy, wantStatus: 502,
+			wantTitle: "the identity endpoint is not answering", wantFixes: []string{"az webapp restart --name '<app>' --resource-group '<resource-group>'"},
+			notFixes: []string{"IDENTITY_ENDPOINT", "IDENTITY_HEADER"}, wantSource: "failed"},
+		{name: "user-assigned identity not the app's", fault: standin.FaultNoUAMI, id: legacy, wantStatus: 502, wantTitle: "the identity is not assigned to this app",
+			wantFixes: []string{`az webapp identity assign --name '<app>' --resource-group '<resource-group>' --identities $(az identity list --query "[?clientId=='` + standin.UserAssignedClientID + `'].id" -o tsv)`}},
+
+		// The network
+		{name: "untrusted certificate", fault: standin.FaultUntrusted, id: sp, wantStatus: 502, wantTitle: "This machine does not trust the certificate",
+			wantFixes: []string{"curl -vsI https://kv."}, notFixes: []string{"credential reset", "role assignment"}},
+		{name: "proxy down", fault: standin.FaultProxyDown, id: sp, env: []string{"HTTPS_PROXY", "<proxy>"}, wantStatus: 502, wantTitle: "The proxy could not be reached",
+			wantFixes: []string{"curl -sSI --proxy http://127.0.0.1:"}, notFixes: []string{"credential reset"}},
+		{name: "vault name does not resolve", fault: standin.FaultNXDomain, id: sp, wantStatus: 502, wantTitle: "A host name does not resolve",
+			wantFixes: []string{"az keyvault list --query '[].properties.vaultUri' -o tsv"}, wantSource: "configured"},
+		{name: "proxy refuses Azure", fault: standin.FaultDown, id: sp, env: []string{"HTTPS_PROXY", "<proxy>"}, wantStatus: 502, wantTitle: "The proxy failed the request",
+			wantFixes: []string{"curl -sSI --proxy http://127.0.0.1:"}},
+	}
+}
+
+// TestFailures runs each failure through the real SDK against the
+// stand-in: the status, the title, the one right fix, and no fix that does
+// not apply, in JSON and in the HTML page.
+func TestFailures(t *testing.T) {
+	t.Parallel()
+	certFile := filepath.Join(t.TempDir(), "sp.pem")
+	if err := os.WriteFile(certFile, selfSignedPEM(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range failureCases(certFile) {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := startStandIn(t, standin.Options{})
+			s.SetFault(tt.fault)
+			env := envFor(t, s, tt.id)
+			for i := 0; i+1 < len(tt.env); i += 2 {
+				switch tt.env[i+1] {
+				case "-":
+					delete(env, tt.env[i])
+				case "<proxy>":
+					env[tt.env[i]] = s.ProxyURL()
+				default:
+					env[tt.env[i]] = tt.env[i+1]
+				}
+			}
+			env["PATH"] = t.TempDir() // no az: a test never runs the machine's own
+			app := startApp(t, env, s)
+
+			resp, body := fetch(t, "GET", app.URL+"/", "application/json")
+			v := checkProblem(t, resp, body, tt)
+			checkFixes(t, body, tt.wantFixes, tt.notFixes)
+			if tt.wantSource != "" && !slices.ContainsFunc(v.Sources, func(s sourceStatus) bool { return s.Status == tt.wantSource }) {
+				t.Errorf("sources = %+v; want one %q", v.Sources, tt.wantSource)
+			}
+			if tt.noCalls && s.VaultRequests()+s.TokenRequests() != 0 {
+				t.Errorf("Key Vault requests %d, token requests %d; want none: start-up knew the answer", s.VaultRequests(), s.TokenRequests())
+			}
+
+			resp, page := fetch(t, "GET", app.URL+"/", "text/html")
+			if got, want := resp.StatusCode, tt.wantStatus; got != want {
+				t.Errorf("HTML GET / = %d; want %d", got, want)
+			}
+			for _, f := range v.Problem.Fixes {
+				if f.Command != "" {
+					containsAll(t, "page", page, `<pre class="cmd"><code><span>`+strings.Fields(f.Command)[0]+`</span>`)
+				}
+			}
+		})
+	}
+}
+
+// checkProblem checks the JSON view of a failure: its status, headers,
+// title and that it holds no secret.
+func checkProblem(t *testing.T, resp *http.Response, body string, tt failureCase) view {
+	t.Helper()
+	var v view
+	if err := json.Unmarshal([]byte(body), &v); err != nil {
+		t.Fatalf("JSON: %v\n%s", err, body)
+	}
+	if got, want := resp.StatusCode, tt.wantStatus; got != want {
+		t.Errorf("GET / = %d; want %d\n%s", got, want, body)
+	}
+	if v.Problem == nil || v.Secret != nil {
+		t.Fatalf("view = %s; want a problem and no secret", body)
+	}
+	if got, want := v.Problem.Status, tt.wantStatus; got != want {
+		t.Errorf("problem status = %d; want %d", got, want)
+	}
+	if !strings.Contains(v.Problem.Title, tt.wantTitle) {
+		t.Errorf("title = %q; want it to contain %q", v.Problem.Title, tt.wantTitle)
+	}
+	if len(v.Problem.Fixes) == 0 {
+		t.Errorf("no fixes: %s", body)
+	}
+	for h, want := range map[string]string{"Cache-Control": "no-store", "Vary": "Accept"} {
+		if got := resp.Header.Get(h); got != want {
+			t.Errorf("%s = %q; want %q", h, got, want)
+		}
+	}
+	return v
+}
+
+// checkFixes checks that some fix's command contains each of want, and
+// that no fix's command or text contains any of not.
+func checkFixes(t *testing.T, body string, want, not []string) {
+	t.Helper()
+	var v view
+	if err := json.Unmarshal([]byte(body), &v); err != nil || v.Problem == nil {
+		t.Fatalf("JSON view without a problem (%v): %s", err, body)
+	}
+	for _, w := range want {
+		if !slices.ContainsFunc(v.Problem.Fixes, func(f fix) bool { return strings.Contains(f.Command, w) }) {
+			t.Errorf("no fix command contains %q; fixes: %+v", w, v.Problem.Fixes)
+		}
+	}
+	for _, n := range not {
+		for _, f := range v.Problem.Fixes {
+			if strings.Contains(f.Command, n) || strings.Contains(f.Text, n) {
+				t.Errorf("fix %+v contains %q, which does not apply", f, n)
+			}
+		}
+	}
+}
+
+// TestFixCommandsPaste renders every failure's fixes and pastes each
+// command into sh -n: it must parse, and be one command.
+func TestFixCommandsPaste(t *testing.T) {
+	t.Parallel()
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	var commands []string
+	for _, p := range explainedProblems() {
+		for _, f := range p.Fixes {
+			if f.Command != "" {
+				commands = append(commands, f.Command)
+			}
+		}
+	}
+	if len(commands) < 20 {
+		t.Fatalf("only %d commands to check; the table lost its rows", len(commands))
+	}
+	for _, c := range commands {
+		if out, err := exec.Command(sh, "-n", "-c", c).CombinedOutput(); err != nil {
+			t.Errorf("sh -n -c %q: %v\n%s", c, err, out)
+		}
+		if err := oneCommand(c); err != "" {
+			t.Errorf("%q is not one command: %s", c, err)
+		}
+	}
+}
+
+// oneCommand returns why s is more than one simple command, or "": an
+// operator (; & | newline) or a redirection outside quotes and $(…).
+func oneCommand(s string) string {
+	var quote rune
+	depth := 0
+	for i, r := range s {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case r == '\'' || r == '"':
+			quote = r
+		case strings.HasPrefix(s[i:], "$("):
+			depth++
+		case r == ')' && depth > 0:
+			depth--
+		case depth == 0 && strings.ContainsRune(";&|\n<>`", r):
+			return "unquoted " + strconv.QuoteRune(r) + " at " + strconv.Itoa(i)
+		}
+	}
+	if quote != 0 || depth != 0 {
+		return "unbalanced quotes or $("
+	}
+	return ""
+}
+
+// explainedProblems is every problem the explainer builds for the
+// failures it knows, with placeholders and with App Service's names, so
+// that TestFixCommandsPaste sees each command form.
+func explainedProblems() []*problem {
+	var out []*problem
+	for _, cfg := range []config{
+		{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", ClientID: "c", TenantID: "t", Proxy: "http://proxy:3128", ProxyVar: "HTTPS_PROXY", CertificatePath: "/tmp/my cert.pem"},
+		{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", SiteName: "my-app", ResourceGroup: "my rg", ClientID: "c"},
+	} {
+		x := explainer{cfg: cfg, principal: &principal{ObjectID: "oid", IsUser: true}}
+		out = append(out, x.noIdentity(), x.configurationProblem([]configProblem{{"KEY_VAULT_URL", "", "not set", exampleVaultURL}}),
+			x.timedOut(context.DeadlineExceeded), x.dnsProblem("kv.vault.azure.net"), x.dnsProblem("login.microsoftonline.com"),
+			x.proxyProblem("kv.vault.azure.net", "t", "w"), x.untrustedProblem("kv.vault.azure.net", errors.New("x509")))
+		for _, r := range keyVaultRules {
+			out = append(out, r.build(x, vaultAnswer{Message: "Resource: '/subscriptions/s/resourcegroups/rg/providers/microsoft.keyvault/vaults/kv/secrets/secret'\r\nClient address: 192.0.2.1"}))
+		}
+		for _, build := range entraRules {
+			out = append(out, build(x, entraAnswer{Desc: "AADSTS1: x"}))
+		}
+		for _, r := range cliRules {
+			out = append(out, r.build(x, "ERROR: x"))
+		}
+		s := &source{Name: "App Service user-assigned managed identity (2017-09-01)", TypeName: "ManagedIdentityCredential"}
+		cli := &source{Name: "Azure CLI", TypeName: "AzureCLICredential"}
+		mismatch := `isn't configured to acquire tokens for tenant "abc"`
+		out = append(out, x.identityProblem(s, "x", nil), x.tenantMismatch(s, mismatch), x.tenantMismatch(cli, mismatch))
+	}
+	return out
+}
+
+// TestREADMETroubleshooting checks that README's troubleshooting table
+// lists each failure the app tells apart, with its status, and each of
+// make demo's faults.
+func TestREADMETroubleshooting(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, _ := strings.Cut(string(readme), "## Troubleshooting")
+	table, _, _ = strings.Cut(table, "\n## ")
+	var rows []string // each row's first cell: **title** (status)
+	for _, line := range strings.Split(table, "\n") {
+		if m := regexp.MustCompile(`^\| (\*\*.+?\*\* \(\d{3}\)) \|`).FindStringSubmatch(line); m != nil {
+			rows = append(rows, m[1])
+		}
+	}
+	for _, tt := range failureCases("") {
+		status := "(" + strconv.Itoa(tt.wantStatus) + ")"
+		if !slices.ContainsFunc(rows, func(r string) bool { return strings.Contains(r, tt.wantTitle+"**") && strings.HasSuffix(r, status) }) {
+			t.Errorf("README's troubleshooting table has no row | **…%s** %s |", tt.wantTitle, status)
+		}
+	}
+	for _, f := range standin.FaultTable {
+		if !strings.Contains(table, "`"+string(f.Fault)+"`") {
+			t.Errorf("README's troubleshooting table does not name FAULT=%s", f.Fault)
+		}
+	}
+}
+
+// TestFaultTableStatus checks make demo's help: the page status it lists
+// for each fault is the status TestFailures sees.
+func TestFaultTableStatus(t *testing.T) {
+	t.Parallel()
+	seen := map[standin.Fault]int{standin.FaultThrottleOnce: http.StatusOK} // TestLoad's recovery covers it
+	for _, tt := range failureCases("") {
+		if tt.fault != "" {
+			seen[tt.fault] = tt.wantStatus
+		}
+	}
+	seen[standin.FaultAzLoggedOut] = http.StatusBadGateway // TestAzureCLI plays both
+	seen[standin.FaultAzExpired] = http.StatusBadGateway
+	for _, f := range standin.FaultTable {
+		got, ok := seen[f.Fault]
+		if !ok {
+			t.Errorf("no test plays FAULT=%s", f.Fault)
+		} else if got != f.PageStatus {
+			t.Errorf("FAULT=%s: make demo says the page answers %d; TestFailures sees %d", f.Fault, f.PageStatus, got)
+		}
+	}
+}
