@@ -228,3 +228,44 @@ func freeTestPort(t testing.TB) string {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// BenchmarkFailFast times the page for failures no retry can change, with
+// azcore's own retry policy (production's: up to three retries, seconds
+// apart), next to one it does retry (Key Vault 503), for contrast. Each
+// should answer within a second; the retried one takes azcore's backoff.
+func BenchmarkFailFast(b *testing.B) {
+	cases := []struct {
+		name  string
+		fault standin.Fault
+		env   []string
+	}{
+		{"configuration (SECRET_NAME)", "", []string{"SECRET_NAME", "bad name!"}},
+		{"no identity", "", []string{"AZURE_CLIENT_SECRET", ""}},
+		{"name does not resolve", standin.FaultNXDomain, nil},
+		{"untrusted certificate", standin.FaultUntrusted, nil},
+		{"RBAC denial (403)", standin.FaultRBAC, nil},
+		{"secret not found (404)", standin.FaultNotFound, nil},
+		{"wrong client secret (AADSTS7000215)", "", []string{"AZURE_CLIENT_SECRET", "wrong"}},
+		{"for contrast, retried: Key Vault 503", standin.FaultUnavailable, nil},
+	}
+	for _, tc := range cases {
+		s := startStandIn(b, standin.Options{})
+		s.SetFault(tc.fault)
+		env := envFor(b, s, standin.ServicePrincipal, tc.env...)
+		env["PATH"] = b.TempDir()
+		h, err := newApp(discardLogger(), loadConfig(mapEnv(env)), azcore.ClientOptions{Transport: s.HTTPClient()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		srv := httptest.NewServer(h)
+		start := time.Now()
+		resp, err := http.Get(srv.URL + "/")
+		took := time.Since(start)
+		if err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+		srv.Close()
+		report(b, "seconds to the "+tc.name+" page ("+strconv.Itoa(resp.StatusCode)+")", took.Seconds(), "s")
+	}
+}

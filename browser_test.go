@@ -131,11 +131,11 @@ func TestBrowserFixLayout(t *testing.T) {
 					t.Errorf("%d command words, broken across lines: %q, page scrolls sideways: %v; want words, none broken, no sideways scroll",
 						layout.Words, layout.Broken, layout.Overflow)
 				}
-				shot, err := chromedp.Run(tab, chromedp.FullScreenshot(90))
+				shot, err := chromedp.Run(tab, chromedp.FullScreenshot(100)) // 100: PNG
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := os.WriteFile(filepath.Join("screenshots", fmt.Sprintf("%s-%d.jpg", pg.name, width)), shot, 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join("screenshots", fmt.Sprintf("%s-%d.png", pg.name, width)), shot, 0o644); err != nil {
 					t.Fatal(err)
 				}
 			})

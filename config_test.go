@@ -71,3 +71,53 @@ func TestPortNumber(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigChecks: settings that cannot work are named before any call.
+func TestConfigChecks(t *testing.T) {
+	t.Parallel()
+	vault := "https://kv.vault.azure.net/"
+	tests := []struct {
+		name        string
+		env         map[string]string
+		wantVar     string // "" for no problem
+		wantProblem string
+		wantExample string
+	}{
+		{"secret name with a space", map[string]string{"KEY_VAULT_URL": vault, "SECRET_NAME": "bad name!"}, "SECRET_NAME", "' ' is not allowed", "bad-name"},
+		{"secret name with an underscore", map[string]string{"KEY_VAULT_URL": vault, "SECRET_NAME": "db_password"}, "SECRET_NAME", "'_' is not allowed", "db-password"},
+		{"secret name too long", map[string]string{"KEY_VAULT_URL": vault, "SECRET_NAME": strings.Repeat("a", 128)}, "SECRET_NAME", "127", strings.Repeat("a", 127)},
+		{"secret name at the limit", map[string]string{"KEY_VAULT_URL": vault, "SECRET_NAME": strings.Repeat("a-1", 42) + "b"}, "", "", ""},
+		{"vault URL with a trailing newline", map[string]string{"KEY_VAULT_URL": vault + "\n"}, "KEY_VAULT_URL", "spaces or a line break", ""},
+		{"vault URL with a leading space", map[string]string{"KEY_VAULT_URL": " " + vault}, "KEY_VAULT_URL", "spaces or a line break", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := loadConfig(mapEnv(tt.env))
+			if tt.wantVar == "" {
+				if len(c.Problems) != 0 {
+					t.Errorf("problems = %v; want none", c.Problems)
+				}
+				return
+			}
+			if len(c.Problems) != 1 {
+				t.Fatalf("problems = %v; want one, for %s", c.Problems, tt.wantVar)
+			}
+			p := c.Problems[0]
+			if p.Variable != tt.wantVar || !strings.Contains(p.Problem, tt.wantProblem) || (tt.wantExample != "" && p.Example != tt.wantExample) {
+				t.Errorf("problem = %+v; want %s, %q, example %q", p, tt.wantVar, tt.wantProblem, tt.wantExample)
+			}
+		})
+	}
+}
+
+// TestPortVariableNamed: a bad port names the variable it came from.
+func TestPortVariableNamed(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"PORT", "FUNCTIONS_CUSTOMHANDLER_PORT", "HTTP_PLATFORM_PORT"} {
+		err := loadConfig(mapEnv(map[string]string{v: "80a"})).portNumber()
+		if err == nil || !strings.HasPrefix(err.Error(), v+`="80a"`) {
+			t.Errorf("%s=80a: portNumber() = %v; want an error naming %s", v, err, v)
+		}
+	}
+}

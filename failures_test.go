@@ -153,6 +153,9 @@ func TestFailures(t *testing.T) {
 			if tt.wantSource != "" && !slices.ContainsFunc(v.Sources, func(s sourceStatus) bool { return s.Status == tt.wantSource }) {
 				t.Errorf("sources = %+v; want one %q", v.Sources, tt.wantSource)
 			}
+			if tt.fault == standin.FaultUntrusted && s.Handshakes() != 1 {
+				t.Errorf("TLS handshakes = %d; want 1: no retry can make a certificate trusted", s.Handshakes())
+			}
 			if tt.noCalls && s.VaultRequests()+s.TokenRequests() != 0 {
 				t.Errorf("Key Vault requests %d, token requests %d; want none: start-up knew the answer", s.VaultRequests(), s.TokenRequests())
 			}

@@ -358,3 +358,39 @@ func TestNoSecretsInLogs(t *testing.T) {
 	}
 	containsAll(t, "logs", logs, "msg=request method=GET path=/ status=200", "status=502", "Key Vault denied access")
 }
+
+// TestNegotiation reads Accept as RFC 9110 says: q-values weigh, q=0
+// means "not this", the most specific range sets a type's weight, and
+// HTML wins ties and serves clients that accept neither.
+func TestNegotiation(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		accept string
+		want   string // the Content-Type's media type
+	}{
+		{"", "text/html"},
+		{"*/*", "text/html"},
+		{"application/json", "application/json"},
+		{"application/json;q=0, text/html", "text/html"},
+		{"application/json;q=0", "text/html"},
+		{"text/html;q=0, application/json;q=0.1", "application/json"},
+		{"text/plain;q=0.5, application/json", "application/json"},
+		{"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "text/html"}, // a browser
+		{"application/*, text/html;q=0.5", "application/json"},
+		{"*/*;q=0.1, application/json;q=0.2", "application/json"},
+		{"application/json, text/html", "text/html"},
+		{"Application/JSON", "application/json"},
+		{"application/json;q=2, text/html;q=0.5", "text/html"}, // an invalid weight is ignored
+		{"image/png", "text/html"},
+	}
+	app := startApp(t, map[string]string{}, nil)
+	for _, tt := range tests {
+		resp, _ := fetch(t, "GET", app.URL+"/", tt.accept)
+		if got := resp.Header.Get("Content-Type"); !strings.HasPrefix(got, tt.want) {
+			t.Errorf("Accept: %q → Content-Type %q; want %s", tt.accept, got, tt.want)
+		}
+		if got := resp.Header.Get("Vary"); got != "Accept" {
+			t.Errorf("Accept: %q → Vary %q; want Accept", tt.accept, got)
+		}
+	}
+}

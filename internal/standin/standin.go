@@ -172,6 +172,7 @@ type Server struct {
 	tokenRequests atomic.Int64
 	vaultRequests atomic.Int64
 	challenges    atomic.Int64
+	handshakes    atomic.Int64
 	throttled     atomic.Bool
 	rejected      sync.Map // host → struct{}: CONNECT targets refused
 	tunnels       sync.Map // net.Conn → struct{}: open proxy tunnels
@@ -211,6 +212,7 @@ func Start(opts Options) (*Server, error) {
 	s.identity = httptest.NewServer(http.HandlerFunc(s.serveIdentity))
 	s.azure = httptest.NewUnstartedServer(http.HandlerFunc(s.serveAzure))
 	s.azure.TLS = &tls.Config{GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+		s.handshakes.Add(1)
 		if s.currentFault() == FaultUntrusted {
 			return &inspected, nil
 		}
@@ -263,6 +265,9 @@ func (s *Server) TokenRequests() int64 { return s.tokenRequests.Load() }
 
 // VaultRequests counts Key Vault requests, challenges included.
 func (s *Server) VaultRequests() int64 { return s.vaultRequests.Load() }
+
+// Handshakes counts TLS handshakes with Key Vault and Entra ID.
+func (s *Server) Handshakes() int64 { return s.handshakes.Load() }
 
 // Challenges counts Key Vault requests answered 401 with a challenge.
 func (s *Server) Challenges() int64 { return s.challenges.Load() }
