@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"os/exec"
@@ -125,7 +125,7 @@ func failureCases(certFile string) []failureCase {
 func TestFailures(t *testing.T) {
 	t.Parallel()
 	certFile := filepath.Join(t.TempDir(), "sp.pem")
-	if err := os.WriteFile(certFile, selfSignedPEM(t), 0o600); err != nil {
+	if err := standin.WriteClientCertificate(certFile); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range failureCases(certFile) {

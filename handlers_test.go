@@ -1,20 +1,13 @@
 package main
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
-	"math/big"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
 )
@@ -100,7 +93,7 @@ func TestSources(t *testing.T) {
 func TestServicePrincipalCertificate(t *testing.T) {
 	t.Parallel()
 	certFile := filepath.Join(t.TempDir(), "sp.pem")
-	if err := os.WriteFile(certFile, selfSignedPEM(t), 0o600); err != nil {
+	if err := standin.WriteClientCertificate(certFile); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
@@ -123,28 +116,6 @@ func TestServicePrincipalCertificate(t *testing.T) {
 			containsAll(t, "page", body, tt.want)
 		})
 	}
-}
-
-// selfSignedPEM is a certificate and its RSA private key (Entra ID takes
-// no other), as a service principal's certificate file holds them.
-func selfSignedPEM(t *testing.T) []byte {
-	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "sp"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})...)
 }
 
 // TestManagedIdentity2019 runs azidentity's ManagedIdentityCredential, which

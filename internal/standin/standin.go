@@ -387,6 +387,15 @@ func (s *Server) ProcessEnv(id Identity, dir, path string) ([]string, error) {
 		}
 		env["PATH"] = dir + string(os.PathListSeparator) + path
 	}
+	if id == ServicePrincipal && s.currentFault() == FaultBadCert {
+		// A certificate Entra ID has not registered: sign in with it.
+		certFile := filepath.Join(dir, "sp.pem")
+		if err := WriteClientCertificate(certFile); err != nil {
+			return nil, err
+		}
+		delete(env, "AZURE_CLIENT_SECRET")
+		env["AZURE_CLIENT_CERTIFICATE_PATH"] = certFile
+	}
 	caFile := filepath.Join(dir, "standin-ca.pem")
 	if err := os.WriteFile(caFile, s.caPEM, 0o600); err != nil {
 		return nil, err
