@@ -1,0 +1,358 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// This file is a small model of how Azure Resource Manager deploys
+// azuredeploy.json: it evaluates template expressions ("[equals(…)]") for
+// a set of parameter values and lists the resources that deploy, with
+// their properties. It knows the functions the template's conditions and
+// switches use (ARM docs, "Template functions"); any other function, such
+// as reference() or resourceId(), evaluates to an opaque value that names
+// the call, so that a rule can still see what a property refers to.
+
+// armOpaque is the value of a call the model does not evaluate.
+type armOpaque string
+
+// deployed is one resource as the model deploys it.
+type deployed struct {
+	Type, Name string
+	Props      map[string]any
+}
+
+// deployTemplate deploys t with params (the rest take their defaultValue),
+// returning the resources whose condition holds, nested inner-scope
+// deployments included.
+func deployTemplate(t map[string]any, params map[string]any) ([]deployed, error) {
+	ev := &armEval{params: map[string]any{}, vars: map[string]any{}}
+	decl, _ := t["parameters"].(map[string]any)
+	for name, d := range decl {
+		if v, ok := params[name]; ok {
+			ev.params[name] = v
+			continue
+		}
+		def, _ := d.(map[string]any)
+		v, err := ev.value(def["defaultValue"])
+		if err != nil {
+			return nil, fmt.Errorf("parameter %s: %w", name, err)
+		}
+		ev.params[name] = v
+	}
+	ev.varDecl, _ = t["variables"].(map[string]any)
+	var out []deployed
+	resources, _ := t["resources"].([]any)
+	for _, r := range resources {
+		r := r.(map[string]any)
+		if c, ok := r["condition"]; ok {
+			v, err := ev.value(c)
+			if err != nil {
+				return nil, err
+			}
+			if v != true {
+				continue
+			}
+		}
+		name, err := ev.value(r["name"])
+		if err != nil {
+			return nil, err
+		}
+		if r["type"] == "Microsoft.Resources/deployments" {
+			inner, err := ev.nested(r)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, inner...)
+			continue
+		}
+		props, err := ev.value(r["properties"])
+		if err != nil {
+			return nil, err
+		}
+		p, _ := props.(map[string]any)
+		out = append(out, deployed{Type: str(r["type"]), Name: fmt.Sprint(name), Props: p})
+	}
+	return out, nil
+}
+
+// nested deploys an inner-scope nested template with the parameter values
+// the outer template passes it.
+func (ev *armEval) nested(r map[string]any) ([]deployed, error) {
+	props := r["properties"].(map[string]any)
+	tmpl, _ := props["template"].(map[string]any)
+	params := map[string]any{}
+	passed, _ := props["parameters"].(map[string]any)
+	for name, p := range passed {
+		v, err := ev.value(p.(map[string]any)["value"])
+		if err != nil {
+			return nil, err
+		}
+		params[name] = v
+	}
+	return deployTemplate(tmpl, params)
+}
+
+type armEval struct {
+	params, vars map[string]any
+	varDecl      map[string]any
+}
+
+// value evaluates every expression within v.
+func (ev *armEval) value(v any) (any, error) {
+	switch v := v.(type) {
+	case string:
+		if strings.HasPrefix(v, "[[") {
+			return v[1:], nil
+		}
+		if strings.HasPrefix(v, "[") && strings.HasSuffix(v, "]") {
+			p := &armParser{s: v[1 : len(v)-1]}
+			return p.expr(ev)
+		}
+		return v, nil
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range v {
+			x, err := ev.value(e)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = x
+		}
+		return out, nil
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			x, err := ev.value(e)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = x
+		}
+		return out, nil
+	}
+	return v, nil
+}
+
+// armParser evaluates one expression as it parses it.
+type armParser struct {
+	s string
+	i int
+}
+
+func (p *armParser) skip() {
+	for p.i < len(p.s) && p.s[p.i] == ' ' {
+		p.i++
+	}
+}
+
+// peek is the next byte, or 0 at the end.
+func (p *armParser) peek() byte {
+	if p.i < len(p.s) {
+		return p.s[p.i]
+	}
+	return 0
+}
+
+func (p *armParser) expr(ev *armEval) (any, error) {
+	p.skip()
+	var v any
+	switch c := p.peek(); {
+	case c == 0:
+		return nil, fmt.Errorf("unexpected end of %q", p.s)
+	case c == '\'':
+		var b strings.Builder
+		for p.i++; ; p.i++ {
+			if p.i >= len(p.s) {
+				return nil, fmt.Errorf("unterminated string in %q", p.s)
+			}
+			if p.s[p.i] == '\'' {
+				if p.i+1 < len(p.s) && p.s[p.i+1] == '\'' {
+					b.WriteByte('\'')
+					p.i++
+					continue
+				}
+				p.i++
+				break
+			}
+			b.WriteByte(p.s[p.i])
+		}
+		v = b.String()
+	case c == '-' || c >= '0' && c <= '9':
+		j := p.i + 1
+		for j < len(p.s) && p.s[j] >= '0' && p.s[j] <= '9' {
+			j++
+		}
+		n, err := strconv.Atoi(p.s[p.i:j])
+		if err != nil {
+			return nil, err
+		}
+		v, p.i = float64(n), j
+	default:
+		j := p.i
+		for j < len(p.s) && (p.s[j] == '_' || p.s[j] >= 'a' && p.s[j] <= 'z' || p.s[j] >= 'A' && p.s[j] <= 'Z' || p.s[j] >= '0' && p.s[j] <= '9') {
+			j++
+		}
+		name := p.s[p.i:j]
+		p.i = j
+		if p.peek() != '(' {
+			return nil, fmt.Errorf("expected ( after %q in %q", name, p.s)
+		}
+		p.i++
+		var args []any
+		for {
+			p.skip()
+			if p.peek() == ')' {
+				p.i++
+				break
+			}
+			a, err := p.expr(ev)
+			if err != nil {
+				return nil, err
+			}
+			args = append(args, a)
+			p.skip()
+			switch p.peek() {
+			case ',':
+				p.i++
+			case ')':
+			default:
+				return nil, fmt.Errorf("expected , or ) in %q", p.s)
+			}
+		}
+		var err error
+		if v, err = ev.call(name, args); err != nil {
+			return nil, err
+		}
+	}
+	return p.accessors(ev, v)
+}
+
+// accessors applies .property and [index] after a value.
+func (p *armParser) accessors(ev *armEval, v any) (any, error) {
+	for p.i < len(p.s) {
+		switch p.s[p.i] {
+		case '.':
+			j := p.i + 1
+			for j < len(p.s) && strings.IndexByte(".[]), ", p.s[j]) < 0 {
+				j++
+			}
+			prop := p.s[p.i+1 : j]
+			p.i = j
+			if m, ok := v.(map[string]any); ok {
+				v = m[prop]
+			} else {
+				v = armOpaque(fmt.Sprintf("%v.%s", v, prop))
+			}
+		case '[':
+			p.i++
+			k, err := p.expr(ev)
+			if err != nil {
+				return nil, err
+			}
+			p.i++ // ]
+			v = armOpaque(fmt.Sprintf("%v[%v]", v, k))
+		default:
+			return v, nil
+		}
+	}
+	return v, nil
+}
+
+// call evaluates the functions the model knows; any other call is opaque.
+func (ev *armEval) call(name string, args []any) (any, error) {
+	arg := func(i int) any {
+		if i < len(args) {
+			return args[i]
+		}
+		return nil
+	}
+	switch strings.ToLower(name) {
+	case "parameters":
+		v, ok := ev.params[fmt.Sprint(arg(0))]
+		if !ok {
+			return nil, fmt.Errorf("parameters(%q) is not declared", arg(0))
+		}
+		return v, nil
+	case "variables":
+		key := fmt.Sprint(arg(0))
+		if v, ok := ev.vars[key]; ok {
+			return v, nil
+		}
+		decl, ok := ev.varDecl[key]
+		if !ok {
+			return nil, fmt.Errorf("variables(%q) is not declared", key)
+		}
+		v, err := ev.value(decl)
+		ev.vars[key] = v
+		return v, err
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	case "null":
+		return nil, nil
+	case "equals":
+		return fmt.Sprint(arg(0)) == fmt.Sprint(arg(1)), nil
+	case "not":
+		return arg(0) != true, nil
+	case "and", "or":
+		all, any := true, false
+		for _, a := range args {
+			all = all && a == true
+			any = any || a == true
+		}
+		return map[bool]bool{true: all, false: any}[strings.EqualFold(name, "and")], nil
+	case "empty":
+		switch a := arg(0).(type) {
+		case nil:
+			return true, nil
+		case string:
+			return a == "", nil
+		case []any:
+			return len(a) == 0, nil
+		case map[string]any:
+			return len(a) == 0, nil
+		}
+		return false, nil
+	case "if":
+		if arg(0) == true {
+			return arg(1), nil
+		}
+		return arg(2), nil
+	case "createarray":
+		return append([]any{}, args...), nil
+	case "createobject":
+		m := map[string]any{}
+		for i := 0; i+1 < len(args); i += 2 {
+			m[fmt.Sprint(args[i])] = args[i+1]
+		}
+		return m, nil
+	case "concat":
+		if _, ok := arg(0).([]any); ok {
+			var out []any
+			for _, a := range args {
+				l, _ := a.([]any)
+				out = append(out, l...)
+			}
+			return out, nil
+		}
+		var b strings.Builder
+		for _, a := range args {
+			fmt.Fprint(&b, a)
+		}
+		return b.String(), nil
+	case "format":
+		s := fmt.Sprint(arg(0))
+		for i, a := range args[1:] {
+			s = strings.ReplaceAll(s, "{"+strconv.Itoa(i)+"}", fmt.Sprint(a))
+		}
+		return s, nil
+	}
+	parts := make([]string, len(args))
+	for i, a := range args {
+		parts[i] = fmt.Sprint(a)
+	}
+	return armOpaque(name + "(" + strings.Join(parts, ", ") + ")"), nil
+}

@@ -1,0 +1,466 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// templateRules checks azuredeploy.json offline for the mistakes that make
+// a deployment fail late, fail on a redeploy, or leave it unsafe. Each
+// violation starts with the rule's name. Static rules read the JSON, each
+// nested template in its own scope; deployment rules deploy it with the
+// ARM model (arm_test.go) under the parameter values that matter.
+func templateRules(raw []byte) []string {
+	var t map[string]any
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return []string{"json: " + err.Error()}
+	}
+	var bad []string
+	fail := func(rule, format string, args ...any) { bad = append(bad, rule+": "+fmt.Sprintf(format, args...)) }
+	var all []map[string]any // every resource, nested ones included
+	for _, scope := range templateScopes(t) {
+		scopeRules(scope, fail)
+		res, _ := scope["resources"].([]any)
+		for _, r := range res {
+			all = append(all, r.(map[string]any))
+		}
+	}
+	globalRules(t, all, fail)
+	deploymentRules(t, fail)
+	return bad
+}
+
+// templateScopes is t and every inner-scope template nested in it: each
+// has its own parameters and variables.
+func templateScopes(t map[string]any) []map[string]any {
+	scopes := []map[string]any{t}
+	res, _ := t["resources"].([]any)
+	for _, r := range res {
+		props, _ := r.(map[string]any)["properties"].(map[string]any)
+		if inner, ok := props["template"].(map[string]any); ok {
+			scopes = append(scopes, templateScopes(inner)...)
+		}
+	}
+	return scopes
+}
+
+// scopeRules are the checks that hold within one template's scope.
+func scopeRules(t map[string]any, fail func(rule, format string, args ...any)) {
+	params, _ := t["parameters"].(map[string]any)
+	vars, _ := t["variables"].(map[string]any)
+	own := map[string]any{"parameters": t["parameters"], "variables": t["variables"], "resources": ownResources(t), "outputs": t["outputs"]}
+	for _, s := range stringsIn(own) {
+		for _, m := range regexp.MustCompile(`\b(parameters|variables)\('([^']*)'\)`).FindAllStringSubmatch(s, -1) {
+			_, okP := params[m[2]]
+			_, okV := vars[m[2]]
+			if (m[1] == "parameters" && !okP) || (m[1] == "variables" && !okV) {
+				fail("undeclared", "%s('%s') in %q", m[1], m[2], s)
+			}
+		}
+		if strings.HasPrefix(s, "[") && !strings.HasPrefix(s, "[[") && !balanced(s) {
+			fail("expression", "unbalanced %q", s)
+		}
+	}
+	res, _ := t["resources"].([]any)
+	types, names := map[string]bool{}, map[string]bool{}
+	for _, r := range res {
+		r := r.(map[string]any)
+		types[str(r["type"])], names[str(r["name"])] = true, true
+	}
+	typeLiteral := regexp.MustCompile(`'(Microsoft\.[A-Za-z]+/[A-Za-z/]+)'`)
+	for _, r := range res {
+		r := r.(map[string]any)
+		name := str(r["name"])
+		deps, _ := r["dependsOn"].([]any)
+		for _, d := range deps {
+			ds := str(d)
+			if m := typeLiteral.FindStringSubmatch(ds); strings.HasPrefix(ds, "[") && (m == nil || !types[m[1]]) {
+				fail("dependsOn", "%s depends on %q, which names no resource in the template", name, ds)
+			} else if !strings.HasPrefix(ds, "[") && !names[ds] {
+				fail("dependsOn", "%s depends on %q, which names no resource in the template", name, ds)
+			}
+		}
+		if v, min := str(r["apiVersion"]), minAPIVersion(str(r["type"])); v < min {
+			fail("apiVersion", "%s %s uses apiVersion %q, older than %s", str(r["type"]), name, v, min)
+		}
+		if loc, ok := r["location"]; ok && !strings.HasPrefix(str(loc), "[") {
+			fail("location", "%s has the hard-coded location %q", name, str(loc))
+		}
+		if str(r["type"]) == "Microsoft.Web/sites" {
+			siteRules(r, fail)
+		}
+	}
+	if p, ok := params["location"].(map[string]any); ok && !strings.HasPrefix(str(p["defaultValue"]), "[") {
+		fail("location", "parameter location defaults to the hard-coded %q", str(p["defaultValue"]))
+	}
+	var secure []string
+	for name, p := range params {
+		p := p.(map[string]any)
+		lower := strings.ToLower(name)
+		isSecure := strings.HasPrefix(strings.ToLower(str(p["type"])), "secure")
+		if (strings.Contains(lower, "secret") || strings.Contains(lower, "password")) && !isSecure {
+			fail("securestring", "parameter %s has type %q; a secret must be securestring", name, str(p["type"]))
+		}
+		if isSecure {
+			secure = append(secure, name)
+		}
+	}
+	outputs, _ := t["outputs"].(map[string]any)
+	for name, o := range outputs {
+		for _, s := range stringsIn(o) {
+			for _, p := range secure {
+				if strings.Contains(s, "parameters('"+p+"')") {
+					fail("outputs", "output %s reveals the secure parameter %s", name, p)
+				}
+			}
+			if strings.Contains(s, "/secrets") || strings.Contains(s, "list") {
+				fail("outputs", "output %s reads a secret or a list* function: %q", name, s)
+			}
+		}
+	}
+}
+
+// ownResources is t's resources without the templates nested in them,
+// which are scopes of their own.
+func ownResources(t map[string]any) []any {
+	res, _ := t["resources"].([]any)
+	var out []any
+	for _, r := range res {
+		r := r.(map[string]any)
+		props, _ := r["properties"].(map[string]any)
+		if _, ok := props["template"]; ok {
+			trimmed := map[string]any{}
+			for k, v := range r {
+				trimmed[k] = v
+			}
+			p := map[string]any{}
+			for k, v := range props {
+				if k != "template" {
+					p[k] = v
+				}
+			}
+			trimmed["properties"] = p
+			r = trimmed
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func siteRules(r map[string]any, fail func(rule, format string, args ...any)) {
+	name := str(r["name"])
+	props, _ := r["properties"].(map[string]any)
+	cfg, _ := props["siteConfig"].(map[string]any)
+	if props["httpsOnly"] != true {
+		fail("httpsOnly", "%s does not set httpsOnly: true", name)
+	}
+	if v := str(cfg["minTlsVersion"]); v != "1.2" && v != "1.3" {
+		fail("minTlsVersion", "%s sets minTlsVersion %q; want 1.2 or later", name, v)
+	}
+	if str(cfg["ftpsState"]) != "Disabled" {
+		fail("ftpsState", "%s sets ftpsState %q; want Disabled", name, str(cfg["ftpsState"]))
+	}
+	if r["identity"] == nil {
+		fail("identity", "%s has no managed identity", name)
+	}
+}
+
+// globalRules hold across the template and its nested templates.
+func globalRules(t map[string]any, all []map[string]any, fail func(rule, format string, args ...any)) {
+	raw, _ := json.Marshal(t)
+	var roles int
+	for _, r := range all {
+		if str(r["type"]) != "Microsoft.Authorization/roleAssignments" {
+			continue
+		}
+		props, _ := r["properties"].(map[string]any)
+		if !strings.Contains(string(raw), "4633458b-17de-408a-b874-0445c86b69e6") {
+			continue
+		}
+		roles++
+		// Role assignments are immutable: the same name for another principal
+		// (the site recreated) fails with RoleAssignmentUpdateNotPermitted.
+		principal := strings.Trim(str(props["principalId"]), "[]")
+		if principal == "" || !strings.Contains(str(r["name"]), principal) {
+			fail("roleName", "role assignment %q: its name does not include its principal %q", str(r["name"]), str(props["principalId"]))
+		}
+	}
+	if roles == 0 {
+		fail("role", "no role assignment of Key Vault Secrets User (4633458b-17de-408a-b874-0445c86b69e6)")
+	}
+	if !strings.Contains(string(raw), `"KEY_VAULT_URL":"[reference(`) || !strings.Contains(string(raw), ".vaultUri") {
+		fail("KEY_VAULT_URL", "the app setting KEY_VAULT_URL is not set from the vault's vaultUri")
+	}
+	// Key Vault refuses enableSoftDelete=false: "Once set to true, it cannot
+	// be reverted" (bicep-types-az, Microsoft.KeyVault 2024-11-01 types).
+	if params, _ := t["parameters"].(map[string]any); params["enableSoftDelete"] != nil || strings.Contains(string(raw), `"enableSoftDelete":`) {
+		fail("softDelete", "the template offers or sets enableSoftDelete, which Key Vault no longer lets be false")
+	}
+	// WEBSITES_PORT applies to custom containers only (App Service docs,
+	// "Environment variables and app settings reference").
+	if strings.Contains(string(raw), `"WEBSITES_PORT"`) {
+		fail("websitesPort", "WEBSITES_PORT is set; App Service reads it only for custom containers")
+	}
+}
+
+// deploymentRules deploy the template with the ARM model under the
+// parameter values each rule is about.
+func deploymentRules(t map[string]any, fail func(rule, format string, args ...any)) {
+	deploy := func(params map[string]any) []deployed {
+		base := map[string]any{"secretValue": "s"}
+		for k, v := range params {
+			base[k] = v
+		}
+		d, err := deployTemplate(t, base)
+		if err != nil {
+			fail("deploy", "%v with %v", err, params)
+		}
+		return d
+	}
+	find := func(d []deployed, typ string) *deployed {
+		for i := range d {
+			if d[i].Type == typ {
+				return &d[i]
+			}
+		}
+		return nil
+	}
+	siteConfig := func(d []deployed) map[string]any {
+		site := find(d, "Microsoft.Web/sites")
+		if site == nil {
+			return map[string]any{}
+		}
+		cfg, _ := site.Props["siteConfig"].(map[string]any)
+		return cfg
+	}
+
+	// A site has one source control type: sourcecontrols (repoUrl) sets
+	// ExternalGit, and a site that also asks for LocalGit conflicts
+	// ("Conflict with existing ScmType: ExternalGit", Azure/bicep#10469).
+	for _, localGit := range []bool{true, false} {
+		for _, repo := range []string{"", "https://github.com/Azure-Samples/keyvault-msi-go"} {
+			d := deploy(map[string]any{"enableLocalGit": localGit, "repoUrl": repo})
+			scm := siteConfig(d)["scmType"]
+			switch {
+			case find(d, "Microsoft.Web/sites/sourcecontrols") != nil && scm != nil:
+				fail("scmType", "enableLocalGit=%v repoUrl=%q: sourcecontrols deploys beside scmType %v", localGit, repo, scm)
+			case localGit && repo == "" && scm != "LocalGit":
+				fail("scmType", "enableLocalGit=true without repoUrl: scmType is %v, want LocalGit", scm)
+			}
+		}
+	}
+
+	// The vault's own accessPolicies replace the whole list on every
+	// deployment (Azure/azure-quickstart-templates#5517): the list must hold
+	// the app's policy and the user's extra ones, not [] beside an 'add'.
+	extra := map[string]any{"tenantId": "t", "objectId": "hand-added", "permissions": map[string]any{"secrets": []any{"list"}}}
+	d := deploy(map[string]any{"permissionModel": "accessPolicy", "extraAccessPolicies": []any{extra}})
+	if vault := find(d, "Microsoft.KeyVault/vaults"); vault != nil {
+		policies, _ := vault.Props["accessPolicies"].([]any)
+		var app, kept bool
+		for _, p := range policies {
+			p, _ := p.(map[string]any)
+			app = app || strings.Contains(fmt.Sprint(p["objectId"]), "identity.principalId")
+			kept = kept || p["objectId"] == "hand-added"
+		}
+		if !app || !kept {
+			fail("accessPolicies", "with permissionModel=accessPolicy the vault's list is %v; want the app's policy and extraAccessPolicies", policies)
+		}
+	}
+	if d := deploy(map[string]any{"permissionModel": "rbac"}); find(d, "Microsoft.KeyVault/vaults") != nil {
+		if p, ok := find(d, "Microsoft.KeyVault/vaults").Props["accessPolicies"].([]any); !ok || len(p) != 0 {
+			fail("accessPolicies", "with permissionModel=rbac the vault's accessPolicies are %v; want [] (required at creation, ignored under RBAC)", p)
+		}
+	}
+
+	// Who can see the secret: allowedClientRanges restricts the site, not SCM.
+	open := siteConfig(deploy(nil))
+	closed := siteConfig(deploy(map[string]any{"allowedClientRanges": []any{"203.0.113.0/24"}}))
+	switch {
+	case open["ipSecurityRestrictions"] != nil || open["ipSecurityRestrictionsDefaultAction"] == "Deny":
+		fail("accessRestrictions", "without allowedClientRanges the site is restricted: %v, %v", open["ipSecurityRestrictions"], open["ipSecurityRestrictionsDefaultAction"])
+	case closed["ipSecurityRestrictionsDefaultAction"] != "Deny" || !strings.Contains(fmt.Sprint(closed["ipSecurityRestrictions"]), "203.0.113.0/24"):
+		fail("accessRestrictions", "allowedClientRanges=[203.0.113.0/24] gives restrictions %v, default %v; want that range allowed and the rest denied",
+			closed["ipSecurityRestrictions"], closed["ipSecurityRestrictionsDefaultAction"])
+	case closed["scmIpSecurityRestrictionsUseMain"] != false:
+		fail("accessRestrictions", "scmIpSecurityRestrictionsUseMain is %v; want false, so that git push still reaches SCM", closed["scmIpSecurityRestrictionsUseMain"])
+	}
+
+	// The startup command must exec: Oryx runs it from a /bin/sh script
+	// (TestOryxStartupSignals shows what SIGTERM does otherwise).
+	if cmd := fmt.Sprint(siteConfig(deploy(nil))["appCommandLine"]); !strings.HasPrefix(cmd, "exec ") {
+		fail("exec", "appCommandLine %q does not exec the app", cmd)
+	}
+}
+
+// minAPIVersion is the oldest API version the template may use for a type:
+// 2023 or later, except where the provider's newest stable version is older
+// (role assignments: 2022-04-01).
+func minAPIVersion(typ string) string {
+	if strings.HasPrefix(typ, "Microsoft.Authorization/") {
+		return "2022-04-01"
+	}
+	return "2023"
+}
+
+// balanced reports whether an ARM expression's brackets and parentheses
+// pair up, outside its single-quoted strings.
+func balanced(expr string) bool {
+	if !strings.HasSuffix(expr, "]") {
+		return false
+	}
+	var stack []rune
+	quoted := false
+	for _, c := range expr {
+		switch {
+		case c == '\'':
+			quoted = !quoted // '' inside a string toggles twice: still quoted
+		case quoted:
+		case c == '(' || c == '[':
+			stack = append(stack, c)
+		case c == ')' || c == ']':
+			want := map[rune]rune{')': '(', ']': '['}[c]
+			if len(stack) == 0 || stack[len(stack)-1] != want {
+				return false
+			}
+			stack = stack[:len(stack)-1]
+		}
+	}
+	return len(stack) == 0 && !quoted
+}
+
+// stringsIn returns every string in a decoded JSON value.
+func stringsIn(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		var out []string
+		for _, e := range v {
+			out = append(out, stringsIn(e)...)
+		}
+		return out
+	case map[string]any:
+		var out []string
+		for _, e := range v {
+			out = append(out, stringsIn(e)...)
+		}
+		return out
+	}
+	return nil
+}
+
+func str(v any) string { s, _ := v.(string); return s }
+
+func readTemplate(t *testing.T) map[string]any {
+	t.Helper()
+	raw, err := os.ReadFile("azuredeploy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestTemplate(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("azuredeploy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad := templateRules(raw); len(bad) > 0 {
+		t.Errorf("azuredeploy.json:\n%s", strings.Join(bad, "\n"))
+	}
+}
+
+// TestTemplateRules breaks the real template one way at a time and checks
+// that the matching rule catches it.
+func TestTemplateRules(t *testing.T) {
+	t.Parallel()
+	resources := func(m map[string]any) []any { return m["resources"].([]any) }
+	resource := func(m map[string]any, typ string) map[string]any {
+		for _, r := range resources(m) {
+			if r := r.(map[string]any); r["type"] == typ {
+				return r
+			}
+		}
+		t.Fatalf("no %s in the template", typ)
+		return nil
+	}
+	site := func(m map[string]any) map[string]any { return resource(m, "Microsoft.Web/sites") }
+	siteConfig := func(m map[string]any) map[string]any {
+		return site(m)["properties"].(map[string]any)["siteConfig"].(map[string]any)
+	}
+	nested := func(m map[string]any) map[string]any {
+		return resource(m, "Microsoft.Resources/deployments")["properties"].(map[string]any)["template"].(map[string]any)
+	}
+	roleAssignment := func(m map[string]any) map[string]any { return resource(nested(m), "Microsoft.Authorization/roleAssignments") }
+	vault := func(m map[string]any) map[string]any { return resource(m, "Microsoft.KeyVault/vaults")["properties"].(map[string]any) }
+	tests := []struct {
+		rule   string
+		break_ func(m map[string]any)
+	}{
+		{"undeclared", func(m map[string]any) { siteConfig(m)["appCommandLine"] = "[parameters('nope')]" }},
+		{"undeclared", func(m map[string]any) { siteConfig(m)["appCommandLine"] = "[variables('nope')]" }},
+		{"undeclared", func(m map[string]any) { roleAssignment(m)["properties"].(map[string]any)["principalId"] = "[parameters('siteName')]" }},
+		{"expression", func(m map[string]any) { siteConfig(m)["appCommandLine"] = "[concat('a', variables('startupCommand')]" }},
+		{"expression", func(m map[string]any) { siteConfig(m)["appCommandLine"] = "[variables('startupCommand')" }},
+		{"dependsOn", func(m map[string]any) {
+			site(m)["dependsOn"] = []any{"[resourceId('Microsoft.Web/hostingEnvironments', 'x')]"}
+		}},
+		{"securestring", func(m map[string]any) {
+			m["parameters"].(map[string]any)["secretValue"].(map[string]any)["type"] = "string"
+		}},
+		{"httpsOnly", func(m map[string]any) { delete(site(m)["properties"].(map[string]any), "httpsOnly") }},
+		{"minTlsVersion", func(m map[string]any) { siteConfig(m)["minTlsVersion"] = "1.0" }},
+		{"ftpsState", func(m map[string]any) { delete(siteConfig(m), "ftpsState") }},
+		{"identity", func(m map[string]any) { delete(site(m), "identity") }},
+		{"location", func(m map[string]any) { site(m)["location"] = "westeurope" }},
+		{"location", func(m map[string]any) {
+			m["parameters"].(map[string]any)["location"].(map[string]any)["defaultValue"] = "eastus"
+		}},
+		{"apiVersion", func(m map[string]any) { resource(m, "Microsoft.KeyVault/vaults")["apiVersion"] = "2016-10-01" }},
+		{"apiVersion", func(m map[string]any) { roleAssignment(m)["apiVersion"] = "2020-04-01-preview" }},
+		{"role", func(m map[string]any) { roleAssignment(m)["type"] = "Microsoft.Authorization/locks" }},
+		{"roleName", func(m map[string]any) {
+			roleAssignment(m)["name"] = "[guid(resourceId('Microsoft.KeyVault/vaults', parameters('keyVaultName')), variables('secretsUserRole'))]"
+		}},
+		{"KEY_VAULT_URL", func(m map[string]any) {
+			delete(resource(m, "Microsoft.Web/sites/config")["properties"].(map[string]any), "KEY_VAULT_URL")
+		}},
+		{"outputs", func(m map[string]any) {
+			m["outputs"].(map[string]any)["leak"] = map[string]any{"type": "string", "value": "[parameters('secretValue')]"}
+		}},
+		{"softDelete", func(m map[string]any) { vault(m)["enableSoftDelete"] = false }},
+		{"websitesPort", func(m map[string]any) {
+			resource(m, "Microsoft.Web/sites/config")["properties"].(map[string]any)["WEBSITES_PORT"] = "8080"
+		}},
+		{"scmType", func(m map[string]any) { siteConfig(m)["scmType"] = "[if(parameters('enableLocalGit'), 'LocalGit', 'None')]" }},
+		{"scmType", func(m map[string]any) { siteConfig(m)["scmType"] = "[null()]" }},
+		{"accessPolicies", func(m map[string]any) { vault(m)["accessPolicies"] = []any{} }},
+		{"accessPolicies", func(m map[string]any) { delete(vault(m), "accessPolicies") }},
+		{"accessRestrictions", func(m map[string]any) { delete(siteConfig(m), "ipSecurityRestrictionsDefaultAction") }},
+		{"accessRestrictions", func(m map[string]any) { siteConfig(m)["scmIpSecurityRestrictionsUseMain"] = true }},
+		{"exec", func(m map[string]any) { m["variables"].(map[string]any)["startupCommand"] = "bash /home/site/wwwroot/startup.sh" }},
+	}
+	for _, tt := range tests {
+		m := readTemplate(t)
+		tt.break_(m)
+		raw, err := json.MarshalIndent(m, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad := templateRules(raw)
+		if !slices.ContainsFunc(bad, func(s string) bool { return strings.HasPrefix(s, tt.rule+":") }) {
+			t.Errorf("rule %s did not catch its breakage; violations: %q", tt.rule, bad)
+		}
+	}
+}
