@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -9,7 +10,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -35,14 +38,39 @@ func TestDeployButton(t *testing.T) {
 	}
 }
 
-// TestDeployScript runs the platform's build script as App Service's
-// deployment engine would, with the machine's Go in place of the download,
-// and starts its output under each port variable a hosting route sets.
+// TestDeployScript runs .deployment's command the way KuduLite's custom
+// builder does, then starts the result the way the Node image's generated
+// startup script does, under each port variable a hosting route sets.
+//
+// KuduLite (Azure-App-Service/KuduLite): SiteBuilderFactory.cs picks
+// CustomBuilder when .deployment has a command; ExternalCommandBuilder.cs
+// runs it in the repository root through Scripts/starter.sh, which is
+// `exec "$@"`, with DEPLOYMENT_SOURCE (the repository) and
+// DEPLOYMENT_TARGET (wwwroot) set by ExternalCommandFactory.cs.
 func TestDeployScript(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the app")
 	}
+	wwwroot := kuduBuild(t)
+	// As after a zip deployment that dropped the executable bit: startup.sh restores it.
+	if err := os.Chmod(filepath.Join(wwwroot, "keyvault-msi-go"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	startup := templateStartupCommand(t)
+	for _, portVar := range []string{"PORT", "HTTP_PLATFORM_PORT", "FUNCTIONS_CUSTOMHANDLER_PORT"} {
+		t.Run(portVar, func(t *testing.T) {
+			port := freeTestPort(t)
+			oryxStart(t, wwwroot, startup, portVar+"="+port)
+			waitForPing(t, "http://127.0.0.1:"+port, 10*time.Second)
+		})
+	}
+}
+
+// kuduBuild runs .deployment's command as KuduLite does, with the machine's
+// Go in place of the download, and returns the DEPLOYMENT_TARGET it filled.
+func kuduBuild(t *testing.T) string {
+	t.Helper()
 	script, err := os.ReadFile("deploy/build.sh")
 	if err != nil {
 		t.Fatal(err)
@@ -56,40 +84,141 @@ func TestDeployScript(t *testing.T) {
 	if pinned == nil || want == nil || string(pinned[1]) != string(want[1]) {
 		t.Errorf("deploy/build.sh pins Go %s; go.mod says %s", pinned, want)
 	}
-	if cfg, err := os.ReadFile(".deployment"); err != nil || !strings.Contains(string(cfg), "command = bash deploy/build.sh") {
-		t.Errorf(".deployment = %q, %v; want it to run deploy/build.sh", cfg, err)
+	cfg, err := os.ReadFile(".deployment")
+	if err != nil {
+		t.Fatal(err)
 	}
-
+	// DeploymentSettingsProvider.cs reads .deployment as INI: [config] command = …
+	m := regexp.MustCompile(`(?m)^\s*command\s*=\s*(.+?)\s*$`).FindSubmatch(cfg)
+	if m == nil {
+		t.Fatalf(".deployment = %q; want a [config] command", cfg)
+	}
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	wwwroot := t.TempDir()
-	cmd := exec.Command("bash", "deploy/build.sh")
-	cmd.Env = append(os.Environ(), "DEPLOYMENT_SOURCE="+mustAbs(t, "."), "DEPLOYMENT_TARGET="+wwwroot, "DEPLOY_GO="+goBin)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("deploy/build.sh: %v\n%s", err, out)
-	}
-	// As after a zip deployment that dropped the executable bit: startup.sh restores it.
-	if err := os.Chmod(filepath.Join(wwwroot, "keyvault-msi-go"), 0o644); err != nil {
+	repo, wwwroot := mustAbs(t, "."), t.TempDir()
+	starter := filepath.Join(t.TempDir(), "starter.sh")
+	if err := os.WriteFile(starter, []byte("#!/usr/bin/env bash\nexec \"$@\"\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, portVar := range []string{"PORT", "HTTP_PLATFORM_PORT", "FUNCTIONS_CUSTOMHANDLER_PORT"} {
-		t.Run(portVar, func(t *testing.T) {
+	cmd := exec.Command(starter, strings.Fields(string(m[1]))...)
+	cmd.Dir = repo
+	cmd.Env = append(os.Environ(), "DEPLOYMENT_SOURCE="+repo, "DEPLOYMENT_TARGET="+wwwroot, "DEPLOY_GO="+goBin)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", m[1], err, out)
+	}
+	return wwwroot
+}
+
+// templateStartupCommand is the startup command azuredeploy.json gives
+// App Service, which deploy.yml must give it too.
+func templateStartupCommand(t *testing.T) string {
+	t.Helper()
+	startup := str(readTemplate(t)["variables"].(map[string]any)["startupCommand"])
+	workflow, err := os.ReadFile(".github/workflows/deploy.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(workflow), "startup-command: "+startup) {
+		t.Errorf("deploy.yml does not set startup-command: %s, as azuredeploy.json does", startup)
+	}
+	return startup
+}
+
+// oryxStart starts the app as the Node image does: Oryx writes a /bin/sh
+// script that enters wwwroot and runs the site's startup command, prefixed
+// with PATH, as its last line, with no exec of its own (microsoft/Oryx,
+// src/startupscriptgenerator/src/node/scriptgenerator.go,
+// GenerateEntrypointScript; common/fsvalidation.go, ExtendPathForCommand).
+func oryxStart(t *testing.T, wwwroot, startupCommand string, env ...string) *exec.Cmd {
+	t.Helper()
+	command := strings.ReplaceAll(startupCommand, "/home/site/wwwroot", wwwroot)
+	script := "#!/bin/sh\n\n# Enter the source directory to make sure the script runs where the user expects\n" +
+		"cd \"" + wwwroot + "\"\n\nexport NODE_PATH=/usr/local/lib/node_modules:$NODE_PATH\n" +
+		"PATH=\"$PATH:" + wwwroot + "\" " + command + "\n"
+	path := filepath.Join(t.TempDir(), "startup.sh")
+	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	app := exec.Command("/bin/sh", path)
+	app.Env = append(env, "PATH=/usr/bin:/bin")
+	// A file, not a pipe: a process that outlives the script (see
+	// TestOryxStartupSignals) would hold a pipe open and stall Wait.
+	logs, err := os.Create(filepath.Join(t.TempDir(), "app.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { logs.Close() })
+	app.Stdout = logs
+	// Its own process group, so that cleanup also ends a process that
+	// outlived the script.
+	app.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := app.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = syscall.Kill(-app.Process.Pid, syscall.SIGKILL)
+		_ = app.Wait() // an error once the test has waited: nothing to do
+	})
+	return app
+}
+
+// TestOryxStartupSignals sends SIGTERM to the process the Node image
+// starts (Oryx's script), as App Service does when it stops a container,
+// and checks who receives it. With the template's `exec …` startup
+// command the script becomes the app, which shuts down gracefully; with
+// the command run as the script's child, SIGTERM ends only /bin/sh and the
+// app runs on, unaware, until the platform kills it.
+func TestOryxStartupSignals(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds the app")
+	}
+	wwwroot := kuduBuild(t)
+	tests := []struct {
+		name         string
+		command      string
+		wantGraceful bool
+	}{
+		{"the template's command", templateStartupCommand(t), true},
+		{"without exec", strings.TrimPrefix(templateStartupCommand(t), "exec "), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
 			port := freeTestPort(t)
-			app := exec.Command("bash", filepath.Join(wwwroot, "startup.sh"))
-			app.Env = []string{portVar + "=" + port, "PATH=" + os.Getenv("PATH")}
-			if err := app.Start(); err != nil {
+			url := "http://127.0.0.1:" + port
+			app := oryxStart(t, wwwroot, tt.command, "PORT="+port)
+			waitForPing(t, url, 10*time.Second)
+			if err := app.Process.Signal(syscall.SIGTERM); err != nil {
 				t.Fatal(err)
 			}
-			defer func() { _ = app.Process.Kill(); _ = app.Wait() }()
-			waitForPing(t, "http://127.0.0.1:"+port, 10*time.Second)
+			exited := make(chan error, 1)
+			go func() { exited <- app.Wait() }()
+			select {
+			case err := <-exited:
+				logs, _ := os.ReadFile(app.Stdout.(*os.File).Name())
+				graceful := err == nil && strings.Contains(string(logs), "shutting down")
+				if graceful != tt.wantGraceful {
+					t.Errorf("after SIGTERM: exit %v, app's log %q; want graceful shutdown %v", err, logs, tt.wantGraceful)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the started process did not exit within 10s of SIGTERM")
+			}
+			resp, err := http.Get(url + "/ping")
+			if err == nil {
+				resp.Body.Close()
+			}
+			if stillServing := err == nil; stillServing == tt.wantGraceful {
+				t.Errorf("after the started process exited, /ping still answers: %v; want %v", stillServing, !tt.wantGraceful)
+			}
 		})
 	}
 }
 
 // TestFunctionsFiles checks the Azure Functions custom-handler files parse,
-// start this binary, forward HTTP as is, and route to the app's handlers.
+// start this binary, forward HTTP as is, and that the host routes / and
+// /ping to the functions that forward them to the app.
 func TestFunctionsFiles(t *testing.T) {
 	t.Parallel()
 	var host struct {
@@ -116,28 +245,89 @@ func TestFunctionsFiles(t *testing.T) {
 		t.Error(`extensions.http.routePrefix is not "": routes would gain an /api prefix`)
 	}
 
-	app := startApp(t, map[string]string{}, nil)
-	for fn, wantStatus := range map[string]int{"ping": http.StatusOK, "index": http.StatusInternalServerError} {
+	routes := map[string]string{} // function → the route the host maps
+	for _, fn := range []string{"index", "ping"} {
 		var f struct {
 			Bindings []struct {
 				Type    string   `json:"type"`
-				Route   *string  `json:"route"`
+				Route   string   `json:"route"`
 				Methods []string `json:"methods"`
 			} `json:"bindings"`
 		}
 		readJSON(t, filepath.Join("functions", fn, "function.json"), &f)
-		if len(f.Bindings) != 2 || f.Bindings[0].Type != "httpTrigger" || f.Bindings[0].Route == nil || f.Bindings[1].Type != "http" {
-			t.Errorf("%s/function.json: want an httpTrigger with a route and an http output; got %+v", fn, f.Bindings)
+		if len(f.Bindings) != 2 || f.Bindings[0].Type != "httpTrigger" || f.Bindings[1].Type != "http" {
+			t.Errorf("%s/function.json: want an httpTrigger and an http output; got %+v", fn, f.Bindings)
 			continue
-		}
-		resp, _ := fetch(t, "GET", app.URL+"/"+*f.Bindings[0].Route, "")
-		if resp.StatusCode != wantStatus {
-			t.Errorf("function %s routes to /%s, which answers %d; want %d", fn, *f.Bindings[0].Route, resp.StatusCode, wantStatus)
 		}
 		if !slices.Equal(f.Bindings[0].Methods, []string{"get", "head"}) {
 			t.Errorf("function %s methods = %q; want get and head", fn, f.Bindings[0].Methods)
 		}
+		// The host maps an empty route to the function's name
+		// (Azure/azure-functions-host, WebScriptHostHttpRoutesManager.cs).
+		routes[fn] = cmp.Or(f.Bindings[0].Route, fn)
 	}
+	app := startApp(t, map[string]string{}, nil)
+	for path, want := range map[string]struct {
+		fn     string
+		status int
+	}{"/": {"index", http.StatusInternalServerError}, "/ping": {"ping", http.StatusOK}, "/index": {"", 0}} {
+		var matched []string
+		for fn, route := range routes {
+			if functionsRouteMatches(route, path) {
+				matched = append(matched, fn)
+			}
+		}
+		if want.fn == "" {
+			if len(matched) != 0 {
+				t.Errorf("the host routes %s to %q; want no function", path, matched)
+			}
+			continue
+		}
+		if len(matched) != 1 || matched[0] != want.fn {
+			t.Errorf("the host routes %s to %q; want %s (routes: %v)", path, matched, want.fn, routes)
+			continue
+		}
+		// enableForwardingHttpRequest: the app sees the request's own path.
+		if resp, _ := fetch(t, "GET", app.URL+path, ""); resp.StatusCode != want.status {
+			t.Errorf("the app answers %s with %d; want %d", path, resp.StatusCode, want.status)
+		}
+	}
+}
+
+// functionsRouteMatches models ASP.NET Core's route templates as the
+// Functions host uses them (routePrefix ""): literal segments, and
+// parameters {name}, {name?} (optional), {*name} (catch-all) with a
+// maxlength(n) constraint. The README's workaround for the root,
+// {ignored:maxlength(0)?}, matches only the empty path
+// (Azure/Azure-Functions#2473).
+func functionsRouteMatches(template, path string) bool {
+	segs := strings.FieldsFunc(path, func(r rune) bool { return r == '/' })
+	parts := strings.FieldsFunc(template, func(r rune) bool { return r == '/' })
+	for i, part := range parts {
+		if !strings.HasPrefix(part, "{") {
+			if i >= len(segs) || !strings.EqualFold(segs[i], part) {
+				return false
+			}
+			continue
+		}
+		spec := strings.Trim(part, "{}")
+		if strings.HasPrefix(spec, "*") {
+			return true
+		}
+		optional := strings.HasSuffix(spec, "?")
+		if i >= len(segs) {
+			if !optional {
+				return false
+			}
+			continue
+		}
+		if m := regexp.MustCompile(`maxlength\((\d+)\)`).FindStringSubmatch(spec); m != nil {
+			if n, _ := strconv.Atoi(m[1]); len(segs[i]) > n {
+				return false
+			}
+		}
+	}
+	return len(segs) <= len(parts)
 }
 
 func readJSON(t *testing.T, path string, v any) {

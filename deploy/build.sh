@@ -3,9 +3,13 @@
 # .deployment. App Service has no Go stack, so this fetches a pinned,
 # checksum-verified Go toolchain, builds a static binary into
 # DEPLOYMENT_TARGET (wwwroot) beside startup.sh, which App Service's startup
-# command (bash /home/site/wwwroot/startup.sh) runs.
+# command (exec bash /home/site/wwwroot/startup.sh) runs.
 #
-# Kudu sets DEPLOYMENT_SOURCE (the checked-out repo) and DEPLOYMENT_TARGET.
+# KuduLite runs .deployment's command in the repository root through its
+# starter.sh (`exec "$@"`), with DEPLOYMENT_SOURCE (the repository) and
+# DEPLOYMENT_TARGET (wwwroot) set (Azure-App-Service/KuduLite,
+# Kudu.Core/Deployment/Generator/ExternalCommandBuilder.cs and
+# ExternalCommandFactory.cs); TestDeployScript runs it the same way.
 # DEPLOY_GO names an existing go binary instead of downloading one; the
 # tests use it to run this script with the machine's Go.
 set -euo pipefail
