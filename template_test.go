@@ -402,15 +402,21 @@ func TestTemplateRules(t *testing.T) {
 	nested := func(m map[string]any) map[string]any {
 		return resource(m, "Microsoft.Resources/deployments")["properties"].(map[string]any)["template"].(map[string]any)
 	}
-	roleAssignment := func(m map[string]any) map[string]any { return resource(nested(m), "Microsoft.Authorization/roleAssignments") }
-	vault := func(m map[string]any) map[string]any { return resource(m, "Microsoft.KeyVault/vaults")["properties"].(map[string]any) }
+	roleAssignment := func(m map[string]any) map[string]any {
+		return resource(nested(m), "Microsoft.Authorization/roleAssignments")
+	}
+	vault := func(m map[string]any) map[string]any {
+		return resource(m, "Microsoft.KeyVault/vaults")["properties"].(map[string]any)
+	}
 	tests := []struct {
 		rule   string
 		break_ func(m map[string]any)
 	}{
 		{"undeclared", func(m map[string]any) { siteConfig(m)["appCommandLine"] = "[parameters('nope')]" }},
 		{"undeclared", func(m map[string]any) { siteConfig(m)["appCommandLine"] = "[variables('nope')]" }},
-		{"undeclared", func(m map[string]any) { roleAssignment(m)["properties"].(map[string]any)["principalId"] = "[parameters('siteName')]" }},
+		{"undeclared", func(m map[string]any) {
+			roleAssignment(m)["properties"].(map[string]any)["principalId"] = "[parameters('siteName')]"
+		}},
 		{"expression", func(m map[string]any) { siteConfig(m)["appCommandLine"] = "[concat('a', variables('startupCommand')]" }},
 		{"expression", func(m map[string]any) { siteConfig(m)["appCommandLine"] = "[variables('startupCommand')" }},
 		{"dependsOn", func(m map[string]any) {
@@ -443,13 +449,17 @@ func TestTemplateRules(t *testing.T) {
 		{"websitesPort", func(m map[string]any) {
 			resource(m, "Microsoft.Web/sites/config")["properties"].(map[string]any)["WEBSITES_PORT"] = "8080"
 		}},
-		{"scmType", func(m map[string]any) { siteConfig(m)["scmType"] = "[if(parameters('enableLocalGit'), 'LocalGit', 'None')]" }},
+		{"scmType", func(m map[string]any) {
+			siteConfig(m)["scmType"] = "[if(parameters('enableLocalGit'), 'LocalGit', 'None')]"
+		}},
 		{"scmType", func(m map[string]any) { siteConfig(m)["scmType"] = "[null()]" }},
 		{"accessPolicies", func(m map[string]any) { vault(m)["accessPolicies"] = []any{} }},
 		{"accessPolicies", func(m map[string]any) { delete(vault(m), "accessPolicies") }},
 		{"accessRestrictions", func(m map[string]any) { delete(siteConfig(m), "ipSecurityRestrictionsDefaultAction") }},
 		{"accessRestrictions", func(m map[string]any) { siteConfig(m)["scmIpSecurityRestrictionsUseMain"] = true }},
-		{"exec", func(m map[string]any) { m["variables"].(map[string]any)["startupCommand"] = "bash /home/site/wwwroot/startup.sh" }},
+		{"exec", func(m map[string]any) {
+			m["variables"].(map[string]any)["startupCommand"] = "bash /home/site/wwwroot/startup.sh"
+		}},
 	}
 	for _, tt := range tests {
 		m := readTemplate(t)
