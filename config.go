@@ -29,10 +29,8 @@ type config struct {
 	// Proxy is HTTPS_PROXY (or https_proxy), which azcore's default
 	// transport honours; failures name it.
 	ProxyVar, Proxy string
-	// SiteName and ResourceGroup are App Service's own WEBSITE_SITE_NAME
-	// and WEBSITE_RESOURCE_GROUP (App Service docs, "Environment variables
-	// and app settings reference"): fixes fill them into az commands.
-	SiteName, ResourceGroup string
+	// Host is the Azure service the app runs on, from its own variables.
+	Host azureHost
 
 	// Problems are invalid settings. They are shown on / with status 500
 	// and never stop the process: /ping answers regardless.
@@ -79,8 +77,7 @@ func loadConfig(getenv func(string) string) config {
 		CertificatePath:  getenv("AZURE_CLIENT_CERTIFICATE_PATH"),
 		CertificatePass:  getenv("AZURE_CLIENT_CERTIFICATE_PASSWORD"),
 		Path:             getenv("PATH"),
-		SiteName:         getenv("WEBSITE_SITE_NAME"),
-		ResourceGroup:    getenv("WEBSITE_RESOURCE_GROUP"),
+		Host:             detectHost(getenv),
 	}
 	c.PortVar, c.Port = firstSet(getenv, defaultPort, "PORT", "FUNCTIONS_CUSTOMHANDLER_PORT", "HTTP_PLATFORM_PORT")
 	c.ProxyVar, c.Proxy = firstSet(getenv, "", "HTTPS_PROXY", "https_proxy")

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -122,28 +123,32 @@ func managedIdentitySource(cfg config, opts azcore.ClientOptions) source {
 	if cfg.ClientSecret == "" && cfg.CertificatePath == "" {
 		clientID = cfg.ClientID
 	}
+	name := cfg.Host.identityName()
 	switch {
 	case cfg.IdentityEndpoint != "" && cfg.IdentityHeader != "":
-		s := source{Name: "App Service managed identity (2019-08-01)", TypeName: "ManagedIdentityCredential"}
+		s := source{Name: name + " (2019-08-01)", TypeName: "ManagedIdentityCredential"}
 		o := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: onlyTo(cfg.IdentityEndpoint, opts)}
 		if clientID != "" {
 			o.ID = azidentity.ClientID(clientID)
-			s.Name = "App Service user-assigned managed identity (2019-08-01)"
+			s.Name = strings.Replace(name, "managed", "user-assigned managed", 1) + " (2019-08-01)"
 		}
 		cred, err := azidentity.NewManagedIdentityCredential(o)
 		s.cred = orError(cred, err)
 		return s
 	case cfg.MSIEndpoint != "" && cfg.MSISecret != "":
-		s := source{Name: "App Service managed identity (2017-09-01)", TypeName: "ManagedIdentityCredential"}
+		s := source{Name: name + " (2017-09-01)", TypeName: "ManagedIdentityCredential"}
 		if clientID != "" {
-			s.Name = "App Service user-assigned managed identity (2017-09-01)"
+			s.Name = strings.Replace(name, "managed", "user-assigned managed", 1) + " (2017-09-01)"
 		}
 		cred, err := newLegacyAppServiceCredential(cfg.MSIEndpoint, cfg.MSISecret, clientID, opts)
 		s.cred = orError(cred, err)
 		return s
 	}
-	return source{Name: "App Service managed identity", TypeName: "ManagedIdentityCredential",
-		Skipped: "IDENTITY_ENDPOINT and IDENTITY_HEADER (or MSI_ENDPOINT and MSI_SECRET) are not set: this is not App Service, or its identity is off"}
+	why := "IDENTITY_ENDPOINT and IDENTITY_HEADER (or MSI_ENDPOINT and MSI_SECRET) are not set: this is not an Azure host with a managed identity"
+	if cfg.Host.Name != "" {
+		why = "IDENTITY_ENDPOINT and IDENTITY_HEADER (or MSI_ENDPOINT and MSI_SECRET) are not set: the " + cfg.Host.Name + " app's managed identity is off"
+	}
+	return source{Name: name, TypeName: "ManagedIdentityCredential", Skipped: why}
 }
 
 func servicePrincipalSource(cfg config, opts azcore.ClientOptions) source {

@@ -48,23 +48,22 @@ func (x explainer) identityProblem(s *source, detail string, err error) *problem
 		p.Title = s.Name + ": the identity is not assigned to this app"
 		p.Cause = "AZURE_CLIENT_ID=" + id + " asks for a user-assigned identity, and the endpoint at " + endpointVar + " answered " + fmt.Sprint(a.Status) + ": " + a.Message
 		p.Fixes = []fix{{
-			Text: "Assign that identity to the app (or unset AZURE_CLIENT_ID to use the system-assigned one).",
-			Command: cmd("az", "webapp", "identity", "assign", "--name", x.app(), "--resource-group", x.group(),
-				"--identities", raw("$("+cmd("az", "identity", "list", "--query", "[?clientId=='"+id+"'].id", "-o", "tsv")+")")),
+			Text:    "Assign that identity to the app (or unset AZURE_CLIENT_ID to use the system-assigned one).",
+			Command: x.cfg.Host.assignIdentity(raw("$(" + cmd("az", "identity", "list", "--query", "[?clientId=='"+id+"'].id", "-o", "tsv") + ")")),
 		}}
 	case a.Status == 0 || a.Status >= 500:
 		p.Title = s.Name + ": the identity endpoint is not answering"
-		p.Cause = "App Service's identity endpoint (" + endpointVar + "=" + endpoint + ") failed: " + detail
+		p.Cause = "The platform's identity endpoint (" + endpointVar + "=" + endpoint + ") failed: " + detail
 		p.Fixes = []fix{{
-			Text:    "The endpoint belongs to the platform. Restart the app so that App Service starts it again and sets " + endpointVar + " and " + headerVar + " afresh.",
-			Command: cmd("az", "webapp", "restart", "--name", x.app(), "--resource-group", x.group()),
+			Text:    "The endpoint belongs to the platform. Restart the app so that the platform starts it again and sets " + endpointVar + " and " + headerVar + " afresh.",
+			Command: x.cfg.Host.restart(),
 		}}
 	default:
 		p.Title = s.Name + ": the identity endpoint refused the request"
 		p.Cause = "The endpoint at " + endpointVar + " refused the request: " + detail
 		p.Fixes = []fix{{
-			Text:    headerVar + " must be the value App Service set for this process. Check the app's identity is on; restart the app if it was just turned on.",
-			Command: cmd("az", "webapp", "identity", "show", "--name", x.app(), "--resource-group", x.group()),
+			Text:    headerVar + " must be the value the platform set for this process. Check the app's identity is on; restart the app if it was just turned on.",
+			Command: x.cfg.Host.showIdentity(),
 		}}
 	}
 	return p

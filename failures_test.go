@@ -289,7 +289,8 @@ func explainedProblems() []*problem {
 	var out []*problem
 	for _, cfg := range []config{
 		{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", ClientID: "c", TenantID: "t", Proxy: "http://proxy:3128", ProxyVar: "HTTPS_PROXY", CertificatePath: "/tmp/my cert.pem"},
-		{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", SiteName: "my-app", ResourceGroup: "my rg", ClientID: "c"},
+		{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", Host: azureHost{"App Service", "webapp", "my-app", "my rg", ""}, ClientID: "c"},
+		{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", Host: azureHost{"Container Apps", "containerapp", "my-app", "", "my-app--rev1"}, ClientID: "c"},
 	} {
 		x := explainer{cfg: cfg, principal: &principal{ObjectID: "oid", IsUser: true}}
 		out = append(out, x.noIdentity(), x.configurationProblem([]configProblem{{"KEY_VAULT_URL", "", "not set", exampleVaultURL}}),

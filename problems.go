@@ -152,10 +152,10 @@ func (x explainer) noIdentity() *problem {
 		Title:  "No identity to authenticate with",
 		Cause:  "None of the credential sources is configured; each one's reason is listed below.",
 	}
-	if x.cfg.SiteName != "" { // on App Service, its identity is off
+	if h := x.cfg.Host; h.Name != "" { // on an Azure host, its identity is off
 		p.Fixes = []fix{
-			{Text: "Turn on the app's managed identity:", Command: cmd("az", "webapp", "identity", "assign", "--name", x.app(), "--resource-group", x.group())},
-			{Text: "Then restart the app, so that App Service sets IDENTITY_ENDPOINT and IDENTITY_HEADER for it:", Command: cmd("az", "webapp", "restart", "--name", x.app(), "--resource-group", x.group())},
+			{Text: "Turn on the app's managed identity:", Command: h.assignIdentity(nil)},
+			{Text: "Then restart the app, so that " + h.Name + " sets IDENTITY_ENDPOINT and IDENTITY_HEADER for it:", Command: h.restart()},
 		}
 		return p
 	}
@@ -181,31 +181,8 @@ func (x explainer) configurationProblem(problems []configProblem) *problem {
 	return p
 }
 
-// setting is the command that sets an app setting where the app runs: on
-// App Service its app settings (which restart the app), elsewhere the
-// shell's environment.
-func (x explainer) setting(name, value string) string {
-	if x.cfg.SiteName != "" {
-		return cmd("az", "webapp", "config", "appsettings", "set", "--name", x.app(), "--resource-group", x.group(), "--settings", assign(name, value))
-	}
-	return cmd("export", assign(name, value))
-}
-
-// app and group are the App Service app and its resource group, from App
-// Service's own variables, or placeholders elsewhere.
-func (x explainer) app() string {
-	if x.cfg.SiteName != "" {
-		return x.cfg.SiteName
-	}
-	return placeholder("app")
-}
-
-func (x explainer) group() string {
-	if x.cfg.ResourceGroup != "" {
-		return x.cfg.ResourceGroup
-	}
-	return placeholder("resource-group")
-}
+// setting is the command that sets an app setting where the app runs.
+func (x explainer) setting(name, value string) string { return x.cfg.Host.setting(name, value) }
 
 func (x explainer) host() string {
 	u, err := url.Parse(x.cfg.VaultURL)

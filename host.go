@@ -1,0 +1,110 @@
+package main
+
+import "cmp"
+
+// azureHost is the Azure service the app runs on, as the platform's own
+// variables tell, so that the page names it and its fixes speak its az
+// commands. The zero value is an unknown host, such as a laptop.
+type azureHost struct {
+	Name     string // "App Service", "Azure Functions", "Container Apps"; "" when unknown
+	Group    string // the az command group: "webapp", "functionapp", "containerapp"
+	App      string // the app's name, when the platform says
+	RG       string // its resource group, when the platform says
+	Revision string // Container Apps: the running revision
+}
+
+// detectHost reads the platforms' own variables: App Service sets
+// WEBSITE_SITE_NAME and WEBSITE_RESOURCE_GROUP (App Service docs,
+// "Environment variables and app settings reference"), a function app
+// also FUNCTIONS_WORKER_RUNTIME (Azure Functions docs, "App settings
+// reference"), and Container Apps CONTAINER_APP_NAME and
+// CONTAINER_APP_REVISION (Container Apps docs, "Manage environment
+// variables": built-in variables).
+func detectHost(getenv func(string) string) azureHost {
+	switch {
+	case getenv("CONTAINER_APP_NAME") != "":
+		return azureHost{Name: "Container Apps", Group: "containerapp", App: getenv("CONTAINER_APP_NAME"), Revision: getenv("CONTAINER_APP_REVISION")}
+	case getenv("WEBSITE_SITE_NAME") != "" && getenv("FUNCTIONS_WORKER_RUNTIME") != "":
+		return azureHost{Name: "Azure Functions", Group: "functionapp", App: getenv("WEBSITE_SITE_NAME"), RG: getenv("WEBSITE_RESOURCE_GROUP")}
+	case getenv("WEBSITE_SITE_NAME") != "":
+		return azureHost{Name: "App Service", Group: "webapp", App: getenv("WEBSITE_SITE_NAME"), RG: getenv("WEBSITE_RESOURCE_GROUP")}
+	}
+	return azureHost{}
+}
+
+// identityName is what the page calls the host's managed identity. The
+// identity endpoint's variables are App Service's protocol, which
+// Functions and Container Apps speak too: on an unknown host they are
+// taken for App Service.
+func (h azureHost) identityName() string {
+	if h.Name == "" {
+		return "App Service managed identity"
+	}
+	return h.Name + " managed identity"
+}
+
+// az is the host's az command group; App Service's on an unknown host.
+func (h azureHost) az() string {
+	if h.Group == "" {
+		return "webapp"
+	}
+	return h.Group
+}
+
+// app and rg are the app's name and resource group for az commands, or
+// placeholders where the platform does not say.
+func (h azureHost) app() string {
+	if h.App != "" {
+		return h.App
+	}
+	return placeholder("app")
+}
+
+func (h azureHost) rg() string {
+	if h.RG != "" {
+		return h.RG
+	}
+	return placeholder("resource-group")
+}
+
+// assignIdentity is the command that turns on the app's system-assigned
+// identity, or assigns the user-assigned one named by identity (a
+// resource ID, or a command substitution that finds it).
+func (h azureHost) assignIdentity(identity any) string {
+	words := []any{"az", h.az(), "identity", "assign", "--name", h.app(), "--resource-group", h.rg()}
+	switch {
+	case h.Group == "containerapp" && identity == nil:
+		words = append(words, "--system-assigned")
+	case h.Group == "containerapp":
+		words = append(words, "--user-assigned", identity)
+	case identity != nil:
+		words = append(words, "--identities", identity)
+	}
+	return cmd(words...)
+}
+
+// showIdentity is the command that shows the app's identities.
+func (h azureHost) showIdentity() string {
+	return cmd("az", h.az(), "identity", "show", "--name", h.app(), "--resource-group", h.rg())
+}
+
+// restart is the command that restarts the app (Container Apps: its revision).
+func (h azureHost) restart() string {
+	if h.Group == "containerapp" {
+		return cmd("az", "containerapp", "revision", "restart", "--name", h.app(), "--resource-group", h.rg(),
+			"--revision", cmp.Or(h.Revision, placeholder("revision")))
+	}
+	return cmd("az", h.az(), "restart", "--name", h.app(), "--resource-group", h.rg())
+}
+
+// setting is the command that sets an environment variable where the app
+// runs: the host's app settings (which restart the app), or the shell's.
+func (h azureHost) setting(name, value string) string {
+	switch h.Group {
+	case "":
+		return cmd("export", assign(name, value))
+	case "containerapp":
+		return cmd("az", "containerapp", "update", "--name", h.app(), "--resource-group", h.rg(), "--set-env-vars", assign(name, value))
+	}
+	return cmd("az", h.Group, "config", "appsettings", "set", "--name", h.app(), "--resource-group", h.rg(), "--settings", assign(name, value))
+}

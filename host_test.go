@@ -1,0 +1,80 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
+)
+
+// TestHostNames starts the app with each host's own variables and the
+// identity endpoint it provides (the App Service protocol, which Functions
+// and Container Apps speak too): the page names the real host, and its
+// fixes speak that host's az commands. azidentity reads IDENTITY_ENDPOINT
+// from the process: no t.Parallel.
+func TestHostNames(t *testing.T) {
+	tests := []struct {
+		name      string
+		hostEnv   []string
+		wantName  string
+		wantFixes []string // for the endpoint down, then for no identity
+		notWords  []string
+	}{
+		{"Container Apps", []string{"CONTAINER_APP_NAME", "kvmsigo", "CONTAINER_APP_REVISION", "kvmsigo--7f3k2"},
+			"Container Apps managed identity (2019-08-01)",
+			[]string{"az containerapp revision restart --name kvmsigo --resource-group '<resource-group>' --revision kvmsigo--7f3k2",
+				"az containerapp identity assign --name kvmsigo --resource-group '<resource-group>' --system-assigned"},
+			[]string{"App Service", "az webapp"}},
+		{"Azure Functions", []string{"WEBSITE_SITE_NAME", "kvmsigo-func", "WEBSITE_RESOURCE_GROUP", "kvmsigo-rg", "FUNCTIONS_WORKER_RUNTIME", "custom"},
+			"Azure Functions managed identity (2019-08-01)",
+			[]string{"az functionapp restart --name kvmsigo-func --resource-group kvmsigo-rg",
+				"az functionapp identity assign --name kvmsigo-func --resource-group kvmsigo-rg"},
+			[]string{"az webapp"}},
+		{"App Service", []string{"WEBSITE_SITE_NAME", "kvmsigo-app", "WEBSITE_RESOURCE_GROUP", "kvmsigo-rg"},
+			"App Service managed identity (2019-08-01)",
+			[]string{"az webapp restart --name kvmsigo-app --resource-group kvmsigo-rg",
+				"az webapp identity assign --name kvmsigo-app --resource-group kvmsigo-rg"},
+			[]string{"functionapp", "containerapp"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := startStandIn(t, standin.Options{})
+			env := envFor(t, s, standin.AppService, tt.hostEnv...)
+			env["PATH"] = t.TempDir()
+			setManagedIdentityEnv(t, env)
+			app := startApp(t, env, s)
+			resp, body := fetch(t, "GET", app.URL+"/", "")
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET / = %d; want 200\n%s", resp.StatusCode, body)
+			}
+			containsAll(t, "page", body, tt.wantName)
+
+			// MSAL caches managed-identity tokens per process, by resource:
+			// a stand-in with its own vault domain starts with none.
+			s = startStandIn(t, standin.Options{})
+			s.SetFault(standin.FaultIdentityDown)
+			env = envFor(t, s, standin.AppService, tt.hostEnv...)
+			env["PATH"] = t.TempDir()
+			setManagedIdentityEnv(t, env)
+			down := startApp(t, env, s)
+			_, body = fetch(t, "GET", down.URL+"/", "application/json")
+			checkFixes(t, body, tt.wantFixes[:1], tt.notWords)
+			containsAll(t, "JSON view", body, tt.wantName)
+
+			for _, k := range []string{"IDENTITY_ENDPOINT", "IDENTITY_HEADER"} {
+				delete(env, k)
+				t.Setenv(k, "")
+			}
+			none := startApp(t, env, s)
+			resp, body = fetch(t, "GET", none.URL+"/", "application/json")
+			if resp.StatusCode != http.StatusInternalServerError {
+				t.Errorf("no identity: GET / = %d; want 500", resp.StatusCode)
+			}
+			checkFixes(t, body, tt.wantFixes[1:], tt.notWords)
+			if host := strings.TrimSuffix(tt.wantName, " (2019-08-01)"); !strings.Contains(body, host) {
+				t.Errorf("no identity: the sources do not name %q: %s", host, body)
+			}
+		})
+	}
+}
