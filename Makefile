@@ -19,7 +19,7 @@ lint: ## gofmt, go vet, staticcheck, actionlint
 IDENTITY ?=
 FAULT ?=
 PORT ?= 8080
-demo: ## the whole flow against a local stand-in for Azure; IDENTITY=appservice|legacy|sp|cli, FAULT=help lists the failures, PORT=8080
+demo: ## the whole flow against a local stand-in for Azure; IDENTITY=appservice|legacy|sp|cli|workload|imds|containerapps, FAULT=help lists the failures, PORT=8080
 	@go build -o bin/ . ./demo
 	@bin/demo -app bin/keyvault-msi-go -identity "$(IDENTITY)" -fault "$(FAULT)" -port "$(PORT)"
 

@@ -17,6 +17,8 @@ import (
 
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 )
 
@@ -268,4 +270,75 @@ func BenchmarkFailFast(b *testing.B) {
 		srv.Close()
 		report(b, "seconds to the "+tc.name+" page ("+strconv.Itoa(resp.StatusCode)+")", took.Seconds(), "s")
 	}
+}
+
+// unreachableIMDS stands for a laptop's network, where nothing answers at
+// the instance metadata service's address: a request to it waits until its
+// context ends, as a dial to an unrouted address does. Every other request
+// goes to next.
+type unreachableIMDS struct{ next *http.Client }
+
+func (u unreachableIMDS) Do(r *http.Request) (*http.Response, error) {
+	if r.URL.Hostname() == imdsAddress {
+		<-r.Context().Done()
+		return nil, r.Context().Err()
+	}
+	return u.next.Do(r)
+}
+
+// BenchmarkWhyNotDefaultAzureCredential measures, side by side, the
+// reasons the README gives for this sample's own chain: on a laptop
+// signed in to the Azure CLI, azidentity's DefaultAzureCredential first
+// probes the instance metadata service (one second when nothing answers)
+// before it reaches the CLI; and on an App Service host that sets only
+// MSI_ENDPOINT and MSI_SECRET, it cannot read the token's expires_on.
+// DefaultAzureCredential reads the process environment: this sets it.
+func BenchmarkWhyNotDefaultAzureCredential(b *testing.B) {
+	s := startStandIn(b, standin.Options{LegacyExpiresOn: "linux"})
+	dir := b.TempDir()
+	if err := s.WriteAzCLI(dir, standin.AzLoggedIn); err != nil {
+		b.Fatal(err)
+	}
+	b.Setenv("PATH", dir+string(os.PathListSeparator)+"/usr/bin:/bin")
+	opts := azcore.ClientOptions{Transport: unreachableIMDS{s.HTTPClient()}}
+	scope := policy.TokenRequestOptions{Scopes: []string{"https://" + strings.TrimSuffix(strings.TrimPrefix(s.VaultURL("kv"), "https://kv."), "/") + "/.default"}}
+
+	timeToken := func(cred azcore.TokenCredential) (time.Duration, error) {
+		start := time.Now()
+		_, err := cred.GetToken(context.Background(), scope)
+		return time.Since(start), err
+	}
+	dac, err := azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{ClientOptions: opts})
+	if err != nil {
+		b.Fatal(err)
+	}
+	took, err := timeToken(dac)
+	if err != nil {
+		b.Fatal(err)
+	}
+	report(b, "laptop with az login, DefaultAzureCredential, first token", took.Seconds(), "s")
+	ours := newChain(loadConfig(mapEnv(map[string]string{"PATH": os.Getenv("PATH")})), opts)
+	took, err = timeToken(ours)
+	if err != nil {
+		b.Fatal(err)
+	}
+	report(b, "laptop with az login, this sample's chain, first token", took.Seconds(), "s")
+
+	b.Setenv("MSI_ENDPOINT", s.LegacyEndpoint())
+	b.Setenv("MSI_SECRET", standin.IdentityHeader)
+	dac, err = azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{ClientOptions: opts})
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, err = timeToken(dac)
+	reason := fmt.Sprint(err)
+	for _, line := range strings.Split(reason, "\n") {
+		if strings.Contains(line, "ManagedIdentityCredential") {
+			reason = strings.TrimSpace(line)
+		}
+	}
+	fmt.Printf("MSI_ENDPOINT host (expires_on %q form), DefaultAzureCredential: %s\n", "06/19/2019 23:42:01 +00:00", reason)
+	env := map[string]string{"MSI_ENDPOINT": s.LegacyEndpoint(), "MSI_SECRET": standin.IdentityHeader}
+	_, err = timeToken(newChain(loadConfig(mapEnv(env)), opts))
+	fmt.Printf("MSI_ENDPOINT host, this sample's chain: error %v\n", err)
 }

@@ -23,6 +23,9 @@ type config struct {
 	IdentityEndpoint, IdentityHeader string // App Service, 2019-08-01
 	MSIEndpoint, MSISecret           string // App Service, 2017-09-01
 	TenantID, ClientID               string
+	FederatedTokenFile               string // AKS workload identity
+	AuthorityHost                    string // AZURE_AUTHORITY_HOST: Entra ID's host, for sovereign clouds
+	IMDSEndpoint                     string // Azure Arc, beside IDENTITY_ENDPOINT
 	ClientSecret                     string
 	CertificatePath, CertificatePass string
 	Path                             string // where the az CLI is looked for
@@ -53,7 +56,7 @@ func (p configProblem) Error() string {
 
 // tokenSourceChoices are the values AZURE_TOKEN_CREDENTIALS accepts, as in
 // azidentity's DefaultAzureCredential.
-var tokenSourceChoices = []string{"ManagedIdentityCredential", "EnvironmentCredential", "AzureCLICredential", "prod", "dev"}
+var tokenSourceChoices = []string{"WorkloadIdentityCredential", "ManagedIdentityCredential", "EnvironmentCredential", "AzureCLICredential", "prod", "dev"}
 
 const (
 	defaultPort           = "8080"
@@ -65,19 +68,22 @@ const (
 // wrong is recorded in Problems for the page to show.
 func loadConfig(getenv func(string) string) config {
 	c := config{
-		Port:             defaultPort,
-		SecretName:       cmp.Or(getenv("SECRET_NAME"), "secret"),
-		IdentityEndpoint: getenv("IDENTITY_ENDPOINT"),
-		IdentityHeader:   getenv("IDENTITY_HEADER"),
-		MSIEndpoint:      getenv("MSI_ENDPOINT"),
-		MSISecret:        getenv("MSI_SECRET"),
-		TenantID:         getenv("AZURE_TENANT_ID"),
-		ClientID:         getenv("AZURE_CLIENT_ID"),
-		ClientSecret:     getenv("AZURE_CLIENT_SECRET"),
-		CertificatePath:  getenv("AZURE_CLIENT_CERTIFICATE_PATH"),
-		CertificatePass:  getenv("AZURE_CLIENT_CERTIFICATE_PASSWORD"),
-		Path:             getenv("PATH"),
-		Host:             detectHost(getenv),
+		Port:               defaultPort,
+		SecretName:         cmp.Or(getenv("SECRET_NAME"), "secret"),
+		IdentityEndpoint:   getenv("IDENTITY_ENDPOINT"),
+		IdentityHeader:     getenv("IDENTITY_HEADER"),
+		MSIEndpoint:        getenv("MSI_ENDPOINT"),
+		MSISecret:          getenv("MSI_SECRET"),
+		TenantID:           getenv("AZURE_TENANT_ID"),
+		FederatedTokenFile: getenv("AZURE_FEDERATED_TOKEN_FILE"),
+		AuthorityHost:      getenv("AZURE_AUTHORITY_HOST"),
+		IMDSEndpoint:       getenv("IMDS_ENDPOINT"),
+		ClientID:           getenv("AZURE_CLIENT_ID"),
+		ClientSecret:       getenv("AZURE_CLIENT_SECRET"),
+		CertificatePath:    getenv("AZURE_CLIENT_CERTIFICATE_PATH"),
+		CertificatePass:    getenv("AZURE_CLIENT_CERTIFICATE_PASSWORD"),
+		Path:               getenv("PATH"),
+		Host:               detectHost(getenv),
 	}
 	c.PortVar, c.Port = firstSet(getenv, defaultPort, "PORT", "FUNCTIONS_CUSTOMHANDLER_PORT", "HTTP_PLATFORM_PORT")
 	c.ProxyVar, c.Proxy = firstSet(getenv, "", "HTTPS_PROXY", "https_proxy")
@@ -215,7 +221,7 @@ func parseDuration(s string, def time.Duration, zeroOK bool) (time.Duration, str
 // identity.
 func partialSettings(c config) []string {
 	var w []string
-	if (c.IdentityEndpoint == "") != (c.IdentityHeader == "") {
+	if (c.IdentityEndpoint == "") != (c.IdentityHeader == "") && c.IMDSEndpoint == "" { // Arc sets no header
 		w = append(w, "only one of IDENTITY_ENDPOINT and IDENTITY_HEADER is set: the App Service managed identity (2019-08-01) needs both")
 	}
 	if (c.MSIEndpoint == "") != (c.MSISecret == "") {
@@ -236,7 +242,8 @@ func partialSettings(c config) []string {
 	}
 	onlyClientID := len(missing) == 2 && c.ClientID != "" // a user-assigned managed identity
 	onlyTenant := len(missing) == 2 && c.TenantID != ""   // a tenant for the Azure CLI
-	if len(missing) > 0 && len(missing) < 3 && !(onlyClientID && c.hasManagedIdentity()) && !onlyTenant {
+	workload := c.FederatedTokenFile != ""                // AKS workload identity: no secret by design
+	if len(missing) > 0 && len(missing) < 3 && !(onlyClientID && c.hasManagedIdentity()) && !onlyTenant && !workload {
 		w = append(w, "service principal settings are incomplete, missing "+strings.Join(missing, ", ")+": the service principal source is skipped")
 	}
 	if c.ClientSecret != "" && c.CertificatePath != "" {

@@ -39,7 +39,10 @@ type chain struct {
 // pipeline; production passes the zero value, so azcore's default transport
 // (HTTPS_PROXY, system roots) applies.
 func newChain(cfg config, opts azcore.ClientOptions) *chain {
+	// Workload identity comes before the managed identity, as in
+	// azidentity's DefaultAzureCredential.
 	c := &chain{sources: []source{
+		workloadIdentitySource(cfg, opts),
 		managedIdentitySource(cfg, opts),
 		servicePrincipalSource(cfg, opts),
 		azureCLISource(cfg),
@@ -135,6 +138,13 @@ func managedIdentitySource(cfg config, opts azcore.ClientOptions) source {
 		cred, err := azidentity.NewManagedIdentityCredential(o)
 		s.cred = orError(cred, err)
 		return s
+	case cfg.IdentityEndpoint != "" && cfg.IMDSEndpoint != "":
+		// Azure Arc sets IDENTITY_ENDPOINT and IMDS_ENDPOINT; azidentity
+		// speaks its protocol (its managed_identity_client.go).
+		s := source{Name: "Azure Arc managed identity", TypeName: "ManagedIdentityCredential"}
+		cred, err := azidentity.NewManagedIdentityCredential(&azidentity.ManagedIdentityCredentialOptions{ClientOptions: onlyTo(cfg.IdentityEndpoint, opts)})
+		s.cred = orError(cred, err)
+		return s
 	case cfg.MSIEndpoint != "" && cfg.MSISecret != "":
 		s := source{Name: name + " (2017-09-01)", TypeName: "ManagedIdentityCredential"}
 		if clientID != "" {
@@ -144,11 +154,49 @@ func managedIdentitySource(cfg config, opts azcore.ClientOptions) source {
 		s.cred = orError(cred, err)
 		return s
 	}
+	if cfg.TokenSources == "ManagedIdentityCredential" {
+		return imdsSource(clientID, opts)
+	}
 	why := "IDENTITY_ENDPOINT and IDENTITY_HEADER (or MSI_ENDPOINT and MSI_SECRET) are not set: this is not an Azure host with a managed identity"
 	if cfg.Host.Name != "" {
 		why = "IDENTITY_ENDPOINT and IDENTITY_HEADER (or MSI_ENDPOINT and MSI_SECRET) are not set: the " + cfg.Host.Name + " app's managed identity is off"
 	}
 	return source{Name: name, TypeName: "ManagedIdentityCredential", Skipped: why}
+}
+
+// imdsAddress is the instance metadata service's fixed address, which
+// MSAL builds in (apps/managedidentity: imdsDefaultEndpoint).
+const imdsAddress = "169.254.169.254"
+
+// imdsSource is the managed identity of a virtual machine or scale set,
+// through the instance metadata service. The app asks it only when
+// AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential says so: elsewhere a
+// request to its address is a probe that slows a laptop's start.
+func imdsSource(clientID string, opts azcore.ClientOptions) source {
+	s := source{Name: "virtual machine managed identity (IMDS)", TypeName: "ManagedIdentityCredential"}
+	o := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: onlyTo("http://"+imdsAddress, opts)}
+	if clientID != "" {
+		o.ID = azidentity.ClientID(clientID)
+		s.Name = "virtual machine user-assigned managed identity (IMDS)"
+	}
+	cred, err := azidentity.NewManagedIdentityCredential(o)
+	s.cred = orError(cred, err)
+	return s
+}
+
+// workloadIdentitySource is AKS workload identity: a Kubernetes service
+// account token, in a file, exchanged with Entra ID for the identity's
+// token (a client-assertion grant). The AKS webhook sets the variables.
+func workloadIdentitySource(cfg config, opts azcore.ClientOptions) source {
+	s := source{Name: "AKS workload identity", TypeName: "WorkloadIdentityCredential"}
+	if cfg.FederatedTokenFile == "" || cfg.ClientID == "" || cfg.TenantID == "" {
+		s.Skipped = "AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID and AZURE_TENANT_ID are not all set: the AKS workload identity webhook sets them for a pod labelled azure.workload.identity/use=true"
+		return s
+	}
+	cred, err := azidentity.NewWorkloadIdentityCredential(&azidentity.WorkloadIdentityCredentialOptions{
+		ClientID: cfg.ClientID, TenantID: cfg.TenantID, TokenFilePath: cfg.FederatedTokenFile, ClientOptions: opts})
+	s.cred = orError(cred, err)
+	return s
 }
 
 func servicePrincipalSource(cfg config, opts azcore.ClientOptions) source {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -39,6 +40,9 @@ func (x explainer) identityProblem(s *source, detail string, err error) *problem
 		endpointVar, headerVar, endpoint = "MSI_ENDPOINT", "MSI_SECRET", x.cfg.MSIEndpoint
 	}
 	a := readIdentityAnswer(err)
+	if strings.Contains(s.Name, "(IMDS)") {
+		return x.imdsProblem(s, detail, a)
+	}
 	p := &problem{Status: http.StatusBadGateway}
 	switch {
 	case a.Status == http.StatusBadRequest && x.userAssignedID(s) != "":
@@ -76,4 +80,28 @@ func (x explainer) userAssignedID(s *source) string {
 		return x.cfg.ClientID
 	}
 	return ""
+}
+
+// imdsProblem explains a failed request to a virtual machine's instance
+// metadata service, which the app asks only when told to.
+func (x explainer) imdsProblem(s *source, detail string, a identityAnswer) *problem {
+	p := &problem{Status: http.StatusBadGateway}
+	// IMDS answers 400 {"error":"invalid_request","error_description":
+	// "Identity not found"} (Azure/azure-sdk-for-net#37278); azidentity
+	// keeps the response for a user-assigned identity, and only its text
+	// for the system-assigned one (its managed_identity_client.go).
+	if a.Status == http.StatusBadRequest || strings.Contains(detail, "failed to authenticate a system assigned identity") {
+		p.Title = s.Name + ": the virtual machine has no such identity"
+		p.Cause = "The instance metadata service answered 400: " + cmp.Or(a.Message, detail)
+		words := []any{"az", "vm", "identity", "assign", "--name", placeholder("vm"), "--resource-group", placeholder("resource-group")}
+		if id := x.cfg.ClientID; id != "" {
+			words = append(words, "--identities", raw("$("+cmd("az", "identity", "list", "--query", "[?clientId=='"+id+"'].id", "-o", "tsv")+")"))
+		}
+		p.Fixes = []fix{{Text: "Give the virtual machine (or scale set: az vmss identity assign) the identity:", Command: cmd(words...)}}
+		return p
+	}
+	p.Title = s.Name + ": the instance metadata service did not answer"
+	p.Cause = "AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential asks for the virtual machine's identity, and the instance metadata service (" + imdsAddress + ") failed: " + detail
+	p.Fixes = []fix{{Text: "Off an Azure virtual machine there is no instance metadata service: let the app choose its source again.", Command: cmd("unset", "AZURE_TOKEN_CREDENTIALS")}}
+	return p
 }

@@ -107,6 +107,18 @@ func failureCases(certFile string) []failureCase {
 		{name: "user-assigned identity not the app's", fault: standin.FaultNoUAMI, id: legacy, wantStatus: 502, wantTitle: "the identity is not assigned to this app",
 			wantFixes: []string{`az webapp identity assign --name '<app>' --resource-group '<resource-group>' --identities $(az identity list --query "[?clientId=='` + standin.UserAssignedClientID + `'].id" -o tsv)`}},
 
+		// AKS workload identity and a virtual machine's instance metadata service
+		{name: "no federated credential for the service account", fault: standin.FaultNoFederation, id: standin.Workload, wantStatus: 502,
+			wantTitle: "no federated credential matches the service account",
+			wantFixes: []string{"az identity federated-credential create --name kvmsigo --identity-name '<identity-name>' --resource-group '<resource-group>' --issuer " +
+				standin.ServiceAccountIssuer + " --subject " + standin.ServiceAccountSubject + " --audiences api://AzureADTokenExchange"}},
+		{name: "no service account token file", fault: standin.FaultNoTokenFile, id: standin.Workload, wantStatus: 502,
+			wantTitle: "the service account token file is missing", wantFixes: []string{`kubectl get pod "$HOSTNAME"`}, notFixes: []string{"federated-credential"}},
+		{name: "virtual machine without the identity", fault: standin.FaultIMDSNoIdentity, id: standin.IMDS, wantStatus: 502,
+			wantTitle: "the virtual machine has no such identity", wantFixes: []string{"az vm identity assign --name '<vm>' --resource-group '<resource-group>'"}},
+		{name: "instance metadata service never asked unless chosen", id: standin.IMDS, env: []string{"AZURE_TOKEN_CREDENTIALS", "-"}, wantStatus: 500,
+			wantTitle: "No identity to authenticate with", noCalls: true},
+
 		// The network
 		{name: "untrusted certificate", fault: standin.FaultUntrusted, id: sp, wantStatus: 502, wantTitle: "This machine does not trust the certificate",
 			wantFixes: []string{"curl -vsI https://kv."}, notFixes: []string{"credential reset", "role assignment"}},
@@ -131,7 +143,7 @@ func TestFailures(t *testing.T) {
 	for _, tt := range failureCases(certFile) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := startStandIn(t, standin.Options{})
+			s := startStandIn(t, standin.Options{IMDS: tt.id == standin.IMDS})
 			s.SetFault(tt.fault)
 			env := envFor(t, s, tt.id)
 			for i := 0; i+1 < len(tt.env); i += 2 {

@@ -74,6 +74,10 @@ func TestSources(t *testing.T) {
 		{"legacy user-assigned", standin.AppServiceLegacy, "epoch", []string{"AZURE_CLIENT_ID", "99999999-9999-4999-8999-999999999999"},
 			"App Service user-assigned managed identity (2017-09-01)", []string{"99999999-9999-4999-8999-999999999999", "userAssignedIdentities"}},
 		{"service principal", standin.ServicePrincipal, "", nil, "service principal (client secret)", []string{standin.ServicePrincipalOI, standin.ServicePrincipalID, standin.Tenant}},
+		{"AKS workload identity", standin.Workload, "", nil, "AKS workload identity", []string{standin.WorkloadOID, standin.WorkloadClientID, "userAssignedIdentities/kvmsigo-workload"}},
+		{"virtual machine, when asked", standin.IMDS, "", nil, "virtual machine managed identity (IMDS)", []string{standin.VMIdentityOID, "virtualMachines/demo-vm"}},
+		{"virtual machine, user-assigned", standin.IMDS, "", []string{"AZURE_CLIENT_ID", "99990000-9999-4999-8999-999999999999"},
+			"virtual machine user-assigned managed identity (IMDS)", []string{"99990000-9999-4999-8999-999999999999", "userAssignedIdentities/demo-uami"}},
 		{"AZURE_TOKEN_CREDENTIALS picks the service principal", standin.AppServiceLegacy, "", []string{
 			"AZURE_TENANT_ID", standin.Tenant, "AZURE_CLIENT_ID", standin.ServicePrincipalID, "AZURE_CLIENT_SECRET", standin.ClientSecret,
 			"AZURE_TOKEN_CREDENTIALS", "EnvironmentCredential"}, "service principal (client secret)", []string{standin.ServicePrincipalOI}},
@@ -81,7 +85,7 @@ func TestSources(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := startStandIn(t, standin.Options{LegacyExpiresOn: tt.expiresOn})
+			s := startStandIn(t, standin.Options{LegacyExpiresOn: tt.expiresOn, IMDS: tt.id == standin.IMDS})
 			app := startApp(t, envFor(t, s, tt.id, tt.extra...), s)
 			checkSecretPage(t, app, s, tt.wantSource, tt.wantClaims...)
 		})

@@ -21,13 +21,15 @@ type azureHost struct {
 // CONTAINER_APP_REVISION (Container Apps docs, "Manage environment
 // variables": built-in variables).
 func detectHost(getenv func(string) string) azureHost {
+	containerApp, revision := getenv("CONTAINER_APP_NAME"), getenv("CONTAINER_APP_REVISION")
+	site, rg, functions := getenv("WEBSITE_SITE_NAME"), getenv("WEBSITE_RESOURCE_GROUP"), getenv("FUNCTIONS_WORKER_RUNTIME")
 	switch {
-	case getenv("CONTAINER_APP_NAME") != "":
-		return azureHost{Name: "Container Apps", Group: "containerapp", App: getenv("CONTAINER_APP_NAME"), Revision: getenv("CONTAINER_APP_REVISION")}
-	case getenv("WEBSITE_SITE_NAME") != "" && getenv("FUNCTIONS_WORKER_RUNTIME") != "":
-		return azureHost{Name: "Azure Functions", Group: "functionapp", App: getenv("WEBSITE_SITE_NAME"), RG: getenv("WEBSITE_RESOURCE_GROUP")}
-	case getenv("WEBSITE_SITE_NAME") != "":
-		return azureHost{Name: "App Service", Group: "webapp", App: getenv("WEBSITE_SITE_NAME"), RG: getenv("WEBSITE_RESOURCE_GROUP")}
+	case containerApp != "":
+		return azureHost{Name: "Container Apps", Group: "containerapp", App: containerApp, Revision: revision}
+	case site != "" && functions != "":
+		return azureHost{Name: "Azure Functions", Group: "functionapp", App: site, RG: rg}
+	case site != "":
+		return azureHost{Name: "App Service", Group: "webapp", App: site, RG: rg}
 	}
 	return azureHost{}
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"net/http"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -76,5 +78,43 @@ func TestHostNames(t *testing.T) {
 				t.Errorf("no identity: the sources do not name %q: %s", host, body)
 			}
 		})
+	}
+}
+
+// TestChainTableMatchesConfig checks README's table of sources against
+// the configuration: every variable the table names is one the app reads,
+// and every variable that selects a source is in the table.
+func TestChainTableMatchesConfig(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(readme), "## How the identity is chosen")
+	section, _, _ = strings.Cut(section, "\n### ")
+	named := map[string]bool{}
+	for _, line := range strings.Split(section, "\n") {
+		if strings.HasPrefix(line, "| ") {
+			for _, m := range regexp.MustCompile("`([A-Z][A-Z0-9_]+)(?:=[^`]*)?`").FindAllStringSubmatch(line, -1) {
+				named[m[1]] = true
+			}
+		}
+	}
+	read := map[string]bool{}
+	loadConfig(func(k string) string { read[k] = true; return "" })
+	for v := range named {
+		if !read[v] {
+			t.Errorf("README's table names %s, which the app does not read", v)
+		}
+	}
+	for _, v := range []string{"AZURE_FEDERATED_TOKEN_FILE", "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_AUTHORITY_HOST", "IDENTITY_ENDPOINT", "IDENTITY_HEADER",
+		"IMDS_ENDPOINT", "MSI_ENDPOINT", "MSI_SECRET", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_TOKEN_CREDENTIALS",
+		"WEBSITE_SITE_NAME", "FUNCTIONS_WORKER_RUNTIME", "CONTAINER_APP_NAME"} {
+		if !read[v] {
+			t.Errorf("the app does not read %s", v)
+		}
+		if !named[v] {
+			t.Errorf("README's table of sources does not name %s", v)
+		}
 	}
 }

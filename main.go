@@ -94,6 +94,9 @@ func newApp(logger *slog.Logger, cfg config, opts azcore.ClientOptions) (http.Ha
 	}
 	// Every pipeline watches its own network failures: see networkWatch.
 	opts.PerRetryPolicies = append(slices.Clone(opts.PerRetryPolicies), networkWatch{})
+	if cfg.AuthorityHost != "" { // read through getenv, not by azidentity from the process
+		opts.Cloud.ActiveDirectoryAuthorityHost = cfg.AuthorityHost
+	}
 	creds := newChain(cfg, opts)
 	logger.Info("starting", cfg.logAttrs()...)
 	for _, w := range cfg.Warnings {

@@ -129,6 +129,8 @@ func (x explainer) authProblem(ae *authError) *problem {
 	switch s.TypeName {
 	case "ManagedIdentityCredential":
 		return x.identityProblem(s, detail, ae.Err)
+	case "WorkloadIdentityCredential":
+		return x.workloadProblem(s, detail, ae.Err)
 	case "EnvironmentCredential":
 		if errors.As(ae.Err, &afe) && afe.RawResponse != nil {
 			return x.entraProblem(s, readEntraAnswer(afe.RawResponse))

@@ -57,7 +57,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("-identity %q: want one of %v", id, standin.Identities)
 	}
 
-	s, err := standin.Start(standin.Options{LegacyExpiresOn: *expiresOn})
+	s, err := standin.Start(standin.Options{LegacyExpiresOn: *expiresOn, IMDS: id == standin.IMDS})
 	if err != nil {
 		return err
 	}

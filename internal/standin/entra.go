@@ -58,6 +58,10 @@ func (s *Server) serveClientCredentials(w http.ResponseWriter, r *http.Request, 
 	// A certificate credential sends a signed client assertion instead of
 	// the secret; the stand-in takes its presence for proof.
 	assertion := r.PostForm.Get("client_assertion_type") == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" && r.PostForm.Get("client_assertion") != ""
+	if clientID == WorkloadClientID {
+		s.serveWorkloadExchange(w, r, assertion)
+		return
+	}
 	switch {
 	case s.currentFault() == FaultEntraDown:
 		// Azure/azure-sdk-for-python#14241: 503 temporarily_unavailable, AADSTS90033.
@@ -81,6 +85,26 @@ func (s *Server) serveClientCredentials(w http.ResponseWriter, r *http.Request, 
 			"expires_in": int(time.Until(exp).Seconds()), "ext_expires_in": int(time.Until(exp).Seconds()),
 		})
 	}
+}
+
+// serveWorkloadExchange answers AKS workload identity's token exchange:
+// a client-assertion grant whose assertion is the pod's service account
+// token, which Entra ID matches against the identity's federated
+// credentials.
+func (s *Server) serveWorkloadExchange(w http.ResponseWriter, r *http.Request, assertion bool) {
+	if !assertion || !s.workloadAssertion(r.PostForm.Get("client_assertion")) || s.currentFault() == FaultNoFederation {
+		// external-secrets/external-secrets#2783: 401 invalid_client, AADSTS70021.
+		entraError(w, http.StatusUnauthorized, "invalid_client", 70021, "AADSTS70021: No matching federated identity record found for presented assertion. "+
+			"Assertion Issuer: '"+ServiceAccountIssuer+"'. Assertion Subject: '"+ServiceAccountSubject+"'. Assertion Audience: '"+serviceAccountAudience+"'. "+
+			"https://docs.microsoft.com/en-us/azure/active-directory/develop/workload-identity-federation")
+		return
+	}
+	token, exp := s.MintToken(Claims{ObjectID: WorkloadOID, AppID: WorkloadClientID, IDType: "app",
+		MIResID: "/subscriptions/00000000-0000-4000-8000-000000000000/resourcegroups/demo-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/kvmsigo-workload"})
+	writeJSON(w, http.StatusOK, map[string]any{
+		"access_token": token, "token_type": "Bearer",
+		"expires_in": int(time.Until(exp).Seconds()), "ext_expires_in": int(time.Until(exp).Seconds()),
+	})
 }
 
 // entraError writes Entra ID's OAuth error body, as azidentity's

@@ -14,6 +14,13 @@ const loginHost = "login.microsoftonline.com"
 // stand-in's own TLS listener. Any other host is refused and remembered, so a
 // test can prove that nothing tried to leave the machine.
 func (s *Server) serveProxy(w http.ResponseWriter, r *http.Request) {
+	// A plain-HTTP request for the instance metadata service reaches a proxy
+	// as an absolute-form GET; with Options.IMDS the stand-in answers it
+	// itself and forwards nothing.
+	if s.opts.IMDS && r.Method != http.MethodConnect && r.URL.Host == imdsHost {
+		s.serveIMDS(w, r)
+		return
+	}
 	host, port, err := net.SplitHostPort(r.Host)
 	if r.Method != http.MethodConnect || err != nil || port != "443" ||
 		(host != loginHost && !strings.HasSuffix(host, "."+s.opts.VaultDomain)) {

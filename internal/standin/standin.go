@@ -59,6 +59,11 @@ const (
 	// App Service's identity endpoint
 	FaultIdentityDown Fault = "identitydown" // the identity endpoint answers 500
 	FaultNoUAMI       Fault = "nouami"       // 400: the user-assigned identity is not assigned to the app
+	// The instance metadata service (with Identity IMDS)
+	FaultIMDSNoIdentity Fault = "imdsnoidentity" // 400 Identity not found: the VM has no (such) identity
+	// AKS workload identity (with Identity Workload)
+	FaultNoFederation Fault = "nofederation" // AADSTS70021: no federated credential matches the service account
+	FaultNoTokenFile  Fault = "notokenfile"  // AZURE_FEDERATED_TOKEN_FILE names no file
 	// The developer's Azure CLI (with Identity AzureCLI)
 	FaultAzLoggedOut Fault = "azloggedout" // az: no one is logged in
 	FaultAzExpired   Fault = "azexpired"   // az: the login expired
@@ -97,6 +102,9 @@ var FaultTable = []FaultInfo{
 	{FaultEntraDown, "Entra ID 503 AADSTS90033", ServicePrincipal, 502},
 	{FaultIdentityDown, "the managed identity endpoint answers 500", "", 502},
 	{FaultNoUAMI, "the user-assigned identity is not the app's", "", 502},
+	{FaultIMDSNoIdentity, "IMDS 400 Identity not found", IMDS, 502},
+	{FaultNoFederation, "Entra ID AADSTS70021: no federated credential for the service account", Workload, 502},
+	{FaultNoTokenFile, "AZURE_FEDERATED_TOKEN_FILE names no file", Workload, 502},
 	{FaultAzLoggedOut, "az: not logged in", AzureCLI, 502},
 	{FaultAzExpired, "az: the login expired", AzureCLI, 502},
 	{FaultUntrusted, "a TLS certificate the app does not trust", "", 502},
@@ -129,6 +137,10 @@ type Options struct {
 	LegacyExpiresOn string
 	// TokenLifetime of issued tokens. Default one hour.
 	TokenLifetime time.Duration
+	// IMDS makes the proxy answer requests for the instance metadata
+	// service (169.254.169.254) as a virtual machine's would. Without it,
+	// such a request is refused and recorded (Rejected).
+	IMDS bool
 }
 
 // DefaultSecret is the value of the secret named "secret" unless Options say otherwise.
@@ -175,6 +187,7 @@ type Server struct {
 	handshakes    atomic.Int64
 	throttled     atomic.Bool
 	rejected      sync.Map // host → struct{}: CONNECT targets refused
+	dir           string   // the stand-in's own files: the federated token
 	tunnels       sync.Map // net.Conn → struct{}: open proxy tunnels
 }
 
@@ -230,6 +243,14 @@ func Start(opts Options) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
+	if s.dir, err = os.MkdirTemp("", "standin-"); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.writeFederatedToken(); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -239,6 +260,9 @@ func (s *Server) Close() {
 		close(s.closing)
 		if s.dns != nil {
 			s.dns.Close()
+		}
+		if s.dir != "" {
+			os.RemoveAll(s.dir)
 		}
 		s.proxy.Close()
 		s.azure.Close()
@@ -335,10 +359,13 @@ const (
 	AppServiceLegacy Identity = "legacy"     // MSI_ENDPOINT + MSI_SECRET, 2017-09-01
 	ServicePrincipal Identity = "sp"         // AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET
 	AzureCLI         Identity = "cli"        // the developer's az login (ProcessEnv writes an az stand-in)
+	Workload         Identity = "workload"   // AKS workload identity: AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID, AZURE_TENANT_ID
+	IMDS             Identity = "imds"       // a virtual machine's identity, chosen with AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential
+	ContainerApps    Identity = "containerapps"
 )
 
 // Identities lists every identity, for flags and help text.
-var Identities = []Identity{AppService, AppServiceLegacy, ServicePrincipal, AzureCLI}
+var Identities = []Identity{AppService, AppServiceLegacy, ServicePrincipal, AzureCLI, Workload, IMDS, ContainerApps}
 
 // UserAssignedClientID is the AZURE_CLIENT_ID Env sets under FaultNoUAMI:
 // a user-assigned identity the app does not have.
@@ -361,6 +388,20 @@ func (s *Server) Env(id Identity) (map[string]string, error) {
 		env["AZURE_CLIENT_ID"] = ServicePrincipalID
 		env["AZURE_CLIENT_SECRET"] = ClientSecret
 	case AzureCLI:
+	case Workload:
+		// As the AKS webhook injects them (Azure Workload Identity docs,
+		// "Quick start"), AZURE_AUTHORITY_HOST included.
+		env["AZURE_CLIENT_ID"] = WorkloadClientID
+		env["AZURE_TENANT_ID"] = Tenant
+		env["AZURE_AUTHORITY_HOST"] = "https://" + loginHost + "/"
+		env["AZURE_FEDERATED_TOKEN_FILE"] = s.FederatedTokenPath()
+	case IMDS:
+		env["AZURE_TOKEN_CREDENTIALS"] = "ManagedIdentityCredential"
+	case ContainerApps:
+		env["IDENTITY_ENDPOINT"] = s.IdentityEndpoint()
+		env["IDENTITY_HEADER"] = IdentityHeader
+		env["CONTAINER_APP_NAME"] = "kvmsigo"
+		env["CONTAINER_APP_REVISION"] = "kvmsigo--7f3k2"
 	default:
 		return nil, fmt.Errorf("unknown identity %q (want one of %v)", id, Identities)
 	}
@@ -401,6 +442,9 @@ func (s *Server) ProcessEnv(id Identity, dir, path string) ([]string, error) {
 		return nil, err
 	}
 	env["HTTPS_PROXY"] = s.proxyURL()
+	if id == IMDS {
+		env["HTTP_PROXY"] = s.proxyURL() // IMDS is plain HTTP
+	}
 	env["SSL_CERT_FILE"] = caFile
 	var out []string
 	for k, v := range env {

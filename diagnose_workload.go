@@ -1,0 +1,76 @@
+package main
+
+import (
+	"cmp"
+	"errors"
+	"io/fs"
+	"net/http"
+	"regexp"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+)
+
+// federationMismatch finds the assertion's issuer and subject in Entra ID's
+// answer when no federated credential matches it: "AADSTS70021: No
+// matching federated identity record found for presented assertion.
+// Assertion Issuer: '…'. Assertion Subject: '…'." (also 700211, 700212,
+// 700213 for the issuer, the audience and the subject alone).
+var (
+	federationMismatch = regexp.MustCompile(`AADSTS(70021|700211|700212|700213)\b`)
+	assertionIssuer    = regexp.MustCompile(`Assertion Issuer: '([^']*)'`)
+	assertionSubject   = regexp.MustCompile(`Assertion Subject: '([^']*)'`)
+)
+
+// workloadProblem explains a failed AKS workload identity token exchange.
+func (x explainer) workloadProblem(s *source, detail string, err error) *problem {
+	p := &problem{Status: http.StatusBadGateway}
+	var afe *azidentity.AuthenticationFailedError
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || regexp.MustCompile(`no such file or directory`).MatchString(detail):
+		p.Title = s.Name + ": the service account token file is missing"
+		p.Cause = "AZURE_FEDERATED_TOKEN_FILE=" + x.cfg.FederatedTokenFile + " names no file. The workload identity webhook projects the token only into pods labelled azure.workload.identity/use=true whose service account names the identity's client ID."
+		p.Fixes = []fix{{
+			Text:    "Check the pod's label, and that its service account has the annotation azure.workload.identity/client-id=" + x.cfg.ClientID + ":",
+			Command: cmd("kubectl", "get", "pod", raw(`"$HOSTNAME"`), "-o", "jsonpath={.metadata.labels}{.spec.serviceAccountName}"),
+		}}
+	case errors.As(err, &afe) && afe.RawResponse != nil:
+		a := readEntraAnswer(afe.RawResponse)
+		if !federationMismatch.MatchString(a.Desc) {
+			return x.entraProblem(s, a)
+		}
+		issuer, subject := submatch(assertionIssuer, a.Desc), submatch(assertionSubject, a.Desc)
+		if issuer == "" {
+			issuer = "$(" + cmd("az", "aks", "show", "--name", placeholder("cluster"), "--resource-group", placeholder("resource-group"), "--query", "oidcIssuerProfile.issuerUrl", "-o", "tsv") + ")"
+		}
+		p.Title = s.Name + ": no federated credential matches the service account"
+		p.Cause = "Entra ID has no federated credential on the identity " + x.cfg.ClientID + " for this pod's service account token (" + a.Desc + ")."
+		p.Fixes = []fix{{
+			Text: "Add one for the cluster's issuer and the pod's service account:",
+			Command: cmd("az", "identity", "federated-credential", "create", "--name", "kvmsigo", "--identity-name", placeholder("identity-name"),
+				"--resource-group", placeholder("resource-group"), "--issuer", issuerWord(issuer), "--subject", cmp.Or(subject, "system:serviceaccount:"+placeholder("namespace")+":"+placeholder("service-account")),
+				"--audiences", "api://AzureADTokenExchange"),
+		}}
+	default:
+		p.Title = s.Name + " could not get a token"
+		p.Cause = detail
+		p.Fixes = []fix{{Text: "Check the pod's workload identity settings: AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE, as the webhook sets them."}}
+	}
+	return p
+}
+
+// issuerWord is the issuer as a command word: a command substitution the
+// app wrote goes in as it is.
+func issuerWord(issuer string) any {
+	if len(issuer) > 2 && issuer[:2] == "$(" {
+		return raw(issuer)
+	}
+	return issuer
+}
+
+// submatch is re's first group in s, or "".
+func submatch(re *regexp.Regexp, s string) string {
+	if m := re.FindStringSubmatch(s); m != nil {
+		return m[1]
+	}
+	return ""
+}
