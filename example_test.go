@@ -1,0 +1,68 @@
+package main
+
+import (
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
+)
+
+// Example is the pattern this sample shows, as README's "At a glance"
+// quotes it (TestREADMEAtAGlance keeps the two the same): one credential
+// and one Key Vault client per process, one GetSecret per view. It
+// compiles with the tests; it has no Output, so it never runs.
+func Example() {
+	// Once per process: the credential caches and refreshes its token, and
+	// the client meets Key Vault's authentication challenge once.
+	cred, err := azidentity.NewDefaultAzureCredential(nil) // or this sample's chain, credential.go
+	if err != nil {
+		log.Fatal(err)
+	}
+	client, err := azsecrets.NewClient(os.Getenv("KEY_VAULT_URL"), cred, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	http.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		// Per view: one Key Vault request, ended if the client goes away.
+		resp, err := client.GetSecret(r.Context(), "secret", "", nil)
+		if err != nil {
+			http.Error(w, "reading the secret failed", http.StatusBadGateway)
+			return
+		}
+		fmt.Fprintln(w, *resp.Value)
+	})
+	srv := &http.Server{Addr: ":8080", ReadHeaderTimeout: 5 * time.Second}
+	log.Fatal(srv.ListenAndServe())
+}
+
+// TestREADMEAtAGlance checks that README's "At a glance" block is
+// Example's body, so that the README's code compiles.
+func TestREADMEAtAGlance(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(readme), "## At a glance")
+	_, block, _ := strings.Cut(section, "```go\n")
+	block, _, _ = strings.Cut(block, "```")
+	src, err := os.ReadFile("example_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ := strings.Cut(string(src), "func Example() {\n")
+	body, _, _ = strings.Cut(body, "\n}\n")
+	var lines []string
+	for _, l := range strings.Split(body, "\n") {
+		lines = append(lines, strings.TrimPrefix(l, "\t"))
+	}
+	if got, want := strings.TrimSpace(block), strings.TrimSpace(strings.Join(lines, "\n")); got != want || want == "" {
+		t.Errorf("README's At a glance block differs from Example:\n--- README\n%s\n--- Example\n%s", got, want)
+	}
+}
