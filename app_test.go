@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -183,4 +184,21 @@ func TestMain(m *testing.M) {
 		os.Unsetenv(k)
 	}
 	os.Exit(m.Run())
+}
+
+// listeningURL waits for the app's "msg=listening addr=…" log line in the
+// file at path, where a process started with PORT=0 writes it, and returns
+// the URL it listens on: the port comes from the listener itself.
+func listeningURL(t testing.TB, path string) string {
+	t.Helper()
+	re := regexp.MustCompile(`msg=listening addr=\S*:(\d+)`)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		logs, _ := os.ReadFile(path) // absent until the process writes
+		if m := re.FindSubmatch(logs); m != nil {
+			return "http://127.0.0.1:" + string(m[1])
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no listening address in %s within 10s:\n%s", path, logs)
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -178,19 +179,24 @@ func BenchmarkRequestsPerView(b *testing.B) {
 func BenchmarkProcess(b *testing.B) {
 	bin, dir := buildApp(b)
 	s := startStandIn(b, standin.Options{})
-	env, err := s.ProcessEnv(standin.AppService, dir, os.Getenv("PATH"))
+	env, err := s.ProcessEnv(standin.AppService, dir, b.TempDir())
 	if err != nil {
 		b.Fatal(err)
 	}
-	port := freeTestPort(b)
+	logs, err := os.Create(filepath.Join(dir, "app.log"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer logs.Close()
 	cmd := exec.Command(bin)
-	cmd.Env = append(env, "PORT="+port)
+	cmd.Env = append(env, "PORT=0")
+	cmd.Stdout = logs
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	url := "http://127.0.0.1:" + port
+	url := listeningURL(b, logs.Name())
 	waitForPing(b, url, 10*time.Second)
 	report(b, "process start to first /ping 200", ms(time.Since(start)), "ms")
 	if r := load(loadClient(8), url+"/", 10000, 8); r.Errors > 0 {
@@ -219,14 +225,6 @@ func peakRSS(pid int) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", pid)
-}
-
-// freeTestPort returns a port that was free a moment ago.
-func freeTestPort(t testing.TB) string {
-	srv := httptest.NewServer(http.NotFoundHandler())
-	port := srv.URL[strings.LastIndexByte(srv.URL, ':')+1:]
-	srv.Close()
-	return port
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -84,7 +85,11 @@ func (c *chain) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (
 	ctx, transportErr := withTransportSeen(ctx)
 	tok, err := c.active.cred.GetToken(ctx, opts)
 	if err != nil {
-		return azcore.AccessToken{}, &authError{Sources: c.sources, Failed: c.active, Err: err, Transport: transportErr()}
+		ae := &authError{Sources: c.sources, Failed: c.active, Err: err, Transport: transportErr()}
+		if seen, ok := ctx.Value(authSeenKey{}).(*atomic.Pointer[authError]); ok {
+			seen.Store(ae)
+		}
+		return azcore.AccessToken{}, ae
 	}
 	p := principalFromToken(tok.Token)
 	p.Source = c.active.Name
@@ -95,6 +100,25 @@ func (c *chain) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (
 
 // Principal is who the last token was issued to, or nil before the first.
 func (c *chain) Principal() *principal { return c.principal.Load() }
+
+// authSeenKey keys the slot GetToken fills with its failure; see withAuthSeen.
+type authSeenKey struct{}
+
+// withAuthSeen returns a context in which the chain records a failed token
+// request, and a function that adds it to a request's final error.
+// azcore's retry policy replaces any error with the context's own once the
+// context is done, so a token request that timed out would otherwise read
+// as Key Vault's timeout.
+func withAuthSeen(ctx context.Context) (context.Context, func(error) error) {
+	seen := new(atomic.Pointer[authError])
+	return context.WithValue(ctx, authSeenKey{}, seen), func(err error) error {
+		var ae *authError
+		if failed := seen.Load(); failed != nil && err != nil && !errors.As(err, &ae) {
+			return errors.Join(failed, err)
+		}
+		return err
+	}
+}
 
 // authError is the chain's failure: no source configured, or one that failed.
 type authError struct {

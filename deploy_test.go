@@ -60,9 +60,8 @@ func TestDeployScript(t *testing.T) {
 	startup := templateStartupCommand(t)
 	for _, portVar := range []string{"PORT", "HTTP_PLATFORM_PORT", "FUNCTIONS_CUSTOMHANDLER_PORT"} {
 		t.Run(portVar, func(t *testing.T) {
-			port := freeTestPort(t)
-			oryxStart(t, wwwroot, startup, portVar+"="+port)
-			waitForPing(t, "http://127.0.0.1:"+port, 10*time.Second)
+			app := oryxStart(t, wwwroot, startup, portVar+"=0")
+			waitForPing(t, listeningURL(t, app.Stdout.(*os.File).Name()), 10*time.Second)
 		})
 	}
 }
@@ -186,9 +185,8 @@ func TestOryxStartupSignals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			port := freeTestPort(t)
-			url := "http://127.0.0.1:" + port
-			app := oryxStart(t, wwwroot, tt.command, "PORT="+port)
+			app := oryxStart(t, wwwroot, tt.command, "PORT=0")
+			url := listeningURL(t, app.Stdout.(*os.File).Name())
 			waitForPing(t, url, 10*time.Second)
 			if err := app.Process.Signal(syscall.SIGTERM); err != nil {
 				t.Fatal(err)

@@ -104,6 +104,8 @@ func failureCases(certFile string) []failureCase {
 		{name: "identity endpoint down (2017-09-01)", fault: standin.FaultIdentityDown, id: legacy, wantStatus: 502,
 			wantTitle: "the identity endpoint is not answering", wantFixes: []string{"az webapp restart --name '<app>' --resource-group '<resource-group>'"},
 			notFixes: []string{"IDENTITY_ENDPOINT", "IDENTITY_HEADER"}, wantSource: "failed"},
+		{name: "identity endpoint hangs", fault: standin.FaultIdentityHang, id: legacy, env: []string{"REQUEST_TIMEOUT", "1s"}, wantStatus: 504,
+			wantTitle: "did not answer in time", wantFixes: []string{"export REQUEST_TIMEOUT=30s"}},
 		{name: "user-assigned identity not the app's", fault: standin.FaultNoUAMI, id: legacy, wantStatus: 502, wantTitle: "the identity is not assigned to this app",
 			wantFixes: []string{`az webapp identity assign --name '<app>' --resource-group '<resource-group>' --identities $(az identity list --query "[?clientId=='` + standin.UserAssignedClientID + `'].id" -o tsv)`}},
 

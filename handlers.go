@@ -104,7 +104,9 @@ func handleSecret(logger *slog.Logger, cfg config, creds *chain, reader *secretR
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), cfg.RequestTimeout)
 		defer cancel()
+		ctx, withAuthFailure := withAuthSeen(ctx)
 		s, err := reader.Read(ctx)
+		err = withAuthFailure(err)
 		v := view{Principal: creds.Principal(), Sources: usedSources}
 		if err != nil {
 			v.Sources = creds.statuses(err, v.Principal != nil)

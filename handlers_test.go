@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -23,10 +25,10 @@ func TestPingAndRouting(t *testing.T) {
 		{"GET", "/ping", http.StatusOK, "Hello World!"},
 		{"HEAD", "/ping", http.StatusOK, ""},
 		{"HEAD", "/", http.StatusInternalServerError, ""},
-		{"POST", "/ping", http.StatusMethodNotAllowed, ""},
-		{"DELETE", "/", http.StatusMethodNotAllowed, ""},
-		{"GET", "/nope", http.StatusNotFound, ""},
-		{"GET", "/ping/", http.StatusNotFound, ""},
+		{"POST", "/ping", http.StatusMethodNotAllowed, "Method Not Allowed"},
+		{"DELETE", "/", http.StatusMethodNotAllowed, "Method Not Allowed"},
+		{"GET", "/nope", http.StatusNotFound, "404 page not found"},
+		{"GET", "/ping/", http.StatusNotFound, "404 page not found"},
 		{"GET", "/", http.StatusInternalServerError, "KEY_VAULT_URL"},
 	}
 	for _, tt := range tests {
@@ -41,6 +43,7 @@ func TestPingAndRouting(t *testing.T) {
 			for h, want := range map[string]string{
 				"X-Content-Type-Options": "nosniff",
 				"Referrer-Policy":        "no-referrer",
+				"X-Frame-Options":        "DENY",
 			} {
 				if got := resp.Header.Get(h); got != want {
 					t.Errorf("%s %s header %s = %q; want %q", tt.method, tt.path, h, got, want)
@@ -184,6 +187,8 @@ func TestAzureCLI(t *testing.T) {
 			[]string{"Key Vault rejected the token", "AKV10032: Invalid issuer"}, "az keyvault show --name kv --query properties.tenantId -o tsv", "account get-access-token"},
 		{"not logged in", standin.AzLoggedOut, "", "", http.StatusBadGateway, []string{"Azure CLI: not signed in", `"status":"failed"`}, "az login", "account get-access-token"},
 		{"not logged in, tenant", standin.AzLoggedOut, "", standin.Tenant, http.StatusBadGateway, []string{"Azure CLI: not signed in"}, "az login --tenant " + standin.Tenant, "account get-access-token"},
+		{"a user denied by RBAC is a User", standin.AzLoggedIn, standin.FaultRBAC, "", http.StatusBadGateway, []string{"Key Vault denied access (Azure RBAC)"},
+			"--assignee-object-id " + standin.UserOID + " --assignee-principal-type User", "account get-access-token"},
 		{"login expired", standin.AzExpired, "", "", http.StatusBadGateway, []string{"Azure CLI: the sign-in has expired", "AADSTS70043"},
 			"az login --scope https://vault.azure.net/.default", "account get-access-token"},
 	}
@@ -331,7 +336,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 			t.Errorf("logs contain %q:\n%s", secret, logs)
 		}
 	}
-	containsAll(t, "logs", logs, "msg=request method=GET path=/ status=200", "status=502", "Key Vault denied access")
+	containsAll(t, "logs", logs, "msg=request method=GET path=/ status=200", "msg=request method=GET path=/ status=502", "Key Vault denied access")
 }
 
 // TestNegotiation reads Accept as RFC 9110 says: q-values weigh, q=0
@@ -367,5 +372,29 @@ func TestNegotiation(t *testing.T) {
 		if got := resp.Header.Get("Vary"); got != "Accept" {
 			t.Errorf("Accept: %q → Vary %q; want Accept", tt.accept, got)
 		}
+	}
+}
+
+// TestSecretPageHeaders: the page with the secret is never cached and
+// never framed, and its inline stylesheet is the one the CSP's hash allows
+// (a wrong hash would silently drop the page's style).
+func TestSecretPageHeaders(t *testing.T) {
+	t.Parallel()
+	s := startStandIn(t, standin.Options{})
+	app := startApp(t, envFor(t, s, standin.ServicePrincipal), s)
+	resp, body := fetch(t, "GET", app.URL+"/", "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET / = %d\n%s", resp.StatusCode, body)
+	}
+	for h, want := range map[string]string{"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Vary": "Accept", "X-Content-Type-Options": "nosniff"} {
+		if got := resp.Header.Get(h); got != want {
+			t.Errorf("%s = %q; want %q", h, got, want)
+		}
+	}
+	_, style, ok := strings.Cut(body, "<style>")
+	style, _, _ = strings.Cut(style, "</style>")
+	sum := sha256.Sum256([]byte(style))
+	if want := "style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"; !ok || !strings.Contains(resp.Header.Get("Content-Security-Policy"), want) {
+		t.Errorf("Content-Security-Policy = %q; want it to allow the page's <style> by its hash, %s", resp.Header.Get("Content-Security-Policy"), want)
 	}
 }

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"slices"
 	"sync"
@@ -11,6 +13,8 @@ import (
 	"time"
 
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
 // loadResult is what a burst of requests measured.
@@ -174,5 +178,67 @@ func TestSecretCache(t *testing.T) {
 	s.SetFault(standin.FaultRBAC)
 	if resp, _ := fetch(t, "GET", app.URL+"/", ""); resp.StatusCode != http.StatusBadGateway {
 		t.Errorf("view after the TTL with the vault refusing = %d; want 502, not the expired value", resp.StatusCode)
+	}
+}
+
+// TestSharedRefreshOutlivesItsFirstViewer: with SECRET_CACHE_TTL, views
+// that miss the cache together share one Key Vault read; the viewer whose
+// request started it closing the tab must not end it for the others.
+func TestSharedRefreshOutlivesItsFirstViewer(t *testing.T) {
+	t.Parallel()
+	s := startStandIn(t, standin.Options{})
+	s.SetFault(standin.FaultThrottleOnce) // the read waits out a Retry-After of 1 second
+	env := envFor(t, s, standin.ServicePrincipal, "SECRET_CACHE_TTL", "1m")
+	opts := azcore.ClientOptions{Transport: s.HTTPClient(), Retry: policy.RetryOptions{RetryDelay: 5 * time.Millisecond, MaxRetryDelay: 2 * time.Second}}
+	h, err := newApp(discardLogger(), loadConfig(mapEnv(env)), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inside atomic.Int32 // views inside the handler
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inside.Add(1)
+		defer inside.Add(-1)
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(app.Close)
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within 5s", what)
+			}
+		}
+	}
+
+	first, closeTab := context.WithCancel(context.Background())
+	firstDone := make(chan struct{})
+	go func() {
+		defer close(firstDone)
+		req, _ := http.NewRequestWithContext(first, "GET", app.URL+"/", nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	waitFor("the first view's read reaches Key Vault", func() bool { return s.VaultRequests() >= 2 }) // the challenge, then the throttled read
+	second := make(chan int, 1)
+	go func() {
+		resp, err := http.Get(app.URL + "/")
+		if err != nil {
+			second <- 0
+			return
+		}
+		resp.Body.Close()
+		second <- resp.StatusCode
+	}()
+	waitFor("the second view joins", func() bool { return inside.Load() == 2 })
+	closeTab()
+	<-firstDone
+	select {
+	case got := <-second:
+		if got != http.StatusOK {
+			t.Errorf("second view = %d; want 200: the first viewer leaving ended the shared read", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("second view did not finish within 10s")
 	}
 }

@@ -115,3 +115,26 @@ func TestIdleConnectionFlood(t *testing.T) {
 		t.Errorf("GET /ping beside %d idle connections = %d; want 200", idle, resp.StatusCode)
 	}
 }
+
+// TestServerLimits pins run's own server settings, which the other tests
+// shorten to wait them out: each bounds what a slow or idle client holds.
+func TestServerLimits(t *testing.T) {
+	t.Parallel()
+	cfg := loadConfig(mapEnv(map[string]string{"REQUEST_TIMEOUT": "7s"}))
+	srv := newHTTPServer(http.NotFoundHandler(), cfg, io.Discard)
+	for _, tt := range []struct {
+		name      string
+		got, want time.Duration
+	}{
+		{"ReadHeaderTimeout", srv.ReadHeaderTimeout, 5 * time.Second},
+		{"WriteTimeout", srv.WriteTimeout, 17 * time.Second}, // REQUEST_TIMEOUT and time to write the page
+		{"IdleTimeout", srv.IdleTimeout, 2 * time.Minute},
+	} {
+		if tt.got != tt.want {
+			t.Errorf("%s = %v; want %v", tt.name, tt.got, tt.want)
+		}
+	}
+	if got, want := srv.MaxHeaderBytes, 64<<10; got != want {
+		t.Errorf("MaxHeaderBytes = %d; want %d", got, want)
+	}
+}

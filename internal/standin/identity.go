@@ -23,6 +23,13 @@ func (s *Server) serveIdentity(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.tokenRequests.Add(1)
+	if s.currentFault() == FaultIdentityHang {
+		select {
+		case <-r.Context().Done():
+		case <-s.closing:
+		}
+		return
+	}
 	if s.currentFault() == FaultIdentityDown {
 		// A bare 500: no public source shows a body for it, so none is invented.
 		w.WriteHeader(http.StatusInternalServerError)

@@ -58,6 +58,7 @@ const (
 	FaultEntraDown     Fault = "entradown"     // 503 temporarily_unavailable, AADSTS90033
 	// App Service's identity endpoint
 	FaultIdentityDown Fault = "identitydown" // the identity endpoint answers 500
+	FaultIdentityHang Fault = "identityhang" // the identity endpoint never answers
 	FaultNoUAMI       Fault = "nouami"       // 400: the user-assigned identity is not assigned to the app
 	// The instance metadata service (with Identity IMDS)
 	FaultIMDSNoIdentity Fault = "imdsnoidentity" // 400 Identity not found: the VM has no (such) identity
@@ -101,6 +102,7 @@ var FaultTable = []FaultInfo{
 	{FaultBadCert, "Entra ID AADSTS700027: the certificate is not registered", ServicePrincipal, 502},
 	{FaultEntraDown, "Entra ID 503 AADSTS90033", ServicePrincipal, 502},
 	{FaultIdentityDown, "the managed identity endpoint answers 500", "", 502},
+	{FaultIdentityHang, "the managed identity endpoint never answers (REQUEST_TIMEOUT)", "", 504},
 	{FaultNoUAMI, "the user-assigned identity is not the app's", "", 502},
 	{FaultIMDSNoIdentity, "IMDS 400 Identity not found", IMDS, 502},
 	{FaultNoFederation, "Entra ID AADSTS70021: no federated credential for the service account", Workload, 502},

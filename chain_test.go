@@ -1,0 +1,101 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
+)
+
+// TestChainOrder: the managed identity comes before a service principal;
+// a managed identity that fails is reported, never passed over to the
+// next source; AZURE_TOKEN_CREDENTIALS=prod excludes the Azure CLI; with
+// a whole service principal configured, AZURE_CLIENT_ID is its ID, not a
+// user-assigned identity's.
+func TestChainOrder(t *testing.T) {
+	t.Parallel()
+	sp := []string{"AZURE_TENANT_ID", standin.Tenant, "AZURE_CLIENT_ID", standin.ServicePrincipalID, "AZURE_CLIENT_SECRET", standin.ClientSecret}
+	tests := []struct {
+		name       string
+		id         standin.Identity
+		extra      []string
+		az         bool // an az stand-in on PATH
+		fault      standin.Fault
+		wantStatus int
+		wantSource string // the source of the token, or of the failure
+		wantStates map[string]string
+	}{
+		{"managed identity before the service principal", standin.AppServiceLegacy, sp, false, "", 200,
+			"App Service managed identity (2017-09-01)", map[string]string{"service principal (client secret)": "skipped"}},
+		{"a failed managed identity is not passed over", standin.AppServiceLegacy, sp, true, standin.FaultIdentityDown, 502,
+			"App Service managed identity (2017-09-01)", map[string]string{"service principal (client secret)": "skipped", "Azure CLI": "skipped"}},
+		{"prod excludes the Azure CLI", standin.AzureCLI, []string{"AZURE_TOKEN_CREDENTIALS", "prod"}, true, "", 500,
+			"", map[string]string{"Azure CLI": "skipped"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := startStandIn(t, standin.Options{})
+			s.SetFault(tt.fault)
+			env := envFor(t, s, tt.id, tt.extra...)
+			env["PATH"] = t.TempDir()
+			if tt.az {
+				// The chain only looks for az here: it must never run it.
+				if err := s.WriteAzCLI(env["PATH"], standin.AzLoggedIn); err != nil {
+					t.Fatal(err)
+				}
+			}
+			app := startApp(t, env, s)
+			resp, body := fetch(t, "GET", app.URL+"/", "application/json")
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("GET / = %d; want %d\n%s", resp.StatusCode, tt.wantStatus, body)
+			}
+			var v view
+			if err := json.Unmarshal([]byte(body), &v); err != nil {
+				t.Fatal(err)
+			}
+			states := map[string]string{}
+			for _, s := range v.Sources {
+				states[s.Name] = s.Status
+			}
+			if tt.wantSource != "" && states[tt.wantSource] != map[bool]string{true: "used", false: "failed"}[tt.wantStatus == 200] {
+				t.Errorf("sources %v; want %s %s", states, tt.wantSource, map[bool]string{true: "used", false: "failed"}[tt.wantStatus == 200])
+			}
+			for name, want := range tt.wantStates {
+				if !strings.HasPrefix(states[name], want) {
+					t.Errorf("source %s is %q; want %q (all: %v)", name, states[name], want, states)
+				}
+			}
+			if log, _ := os.ReadFile(filepath.Join(env["PATH"], "az.log")); len(log) > 0 {
+				t.Errorf("az was run (%q); want the chain to stop at the first configured source", log)
+			}
+		})
+	}
+}
+
+// TestUserAssignedNotTheServicePrincipal: with a whole service principal
+// configured beside the managed identity, AZURE_CLIENT_ID names the
+// service principal, and the managed identity asks for its own
+// system-assigned token.
+func TestUserAssignedNotTheServicePrincipal(t *testing.T) {
+	t.Parallel()
+	s := startStandIn(t, standin.Options{})
+	env := envFor(t, s, standin.AppServiceLegacy, "AZURE_TENANT_ID", standin.Tenant, "AZURE_CLIENT_ID", standin.ServicePrincipalID,
+		"AZURE_CLIENT_SECRET", standin.ClientSecret)
+	app := startApp(t, env, s)
+	resp, body := fetch(t, "GET", app.URL+"/", "application/json")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET / = %d\n%s", resp.StatusCode, body)
+	}
+	var v view
+	if err := json.Unmarshal([]byte(body), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Principal == nil || v.Principal.AppID != standin.ManagedIdentityApp || v.Principal.Source != "App Service managed identity (2017-09-01)" {
+		t.Errorf("principal = %+v; want the system-assigned identity (app ID %s), not one asked for with the service principal's ID", v.Principal, standin.ManagedIdentityApp)
+	}
+}
