@@ -1,5 +1,5 @@
 # The README's commands. CI (.ci/run) calls the same targets.
-.PHONY: run test lint demo bench
+.PHONY: run test lint demo bench mutate
 
 run: ## run the app on :8080 (export KEY_VAULT_URL first)
 	go run .
@@ -25,3 +25,6 @@ demo: ## the whole flow against a local stand-in for Azure; IDENTITY=appservice|
 
 bench: ## figures against the local stand-in, side by side (see BENCHMARKS.md)
 	go test -run '^$$' -bench . -benchtime 1x -count 1 .
+
+mutate: ## mutation testing of the app's package with gremlins, -short (no browser, no builds); not run by CI, see BENCHMARKS.md
+	GOFLAGS=-short go run github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0 unleash -E 'demo/' -E 'internal/' --workers 1 --timeout-coefficient 3 .
