@@ -45,12 +45,7 @@ func Example() {
 // Example's body, so that the README's code compiles.
 func TestREADMEAtAGlance(t *testing.T) {
 	t.Parallel()
-	readme, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, section, _ := strings.Cut(string(readme), "## At a glance")
-	_, block, _ := strings.Cut(section, "```go\n")
+	_, block, _ := strings.Cut(readmeSection(t, "## At a glance"), "```go\n")
 	block, _, _ = strings.Cut(block, "```")
 	src, err := os.ReadFile("example_test.go")
 	if err != nil {
@@ -65,4 +60,25 @@ func TestREADMEAtAGlance(t *testing.T) {
 	if got, want := strings.TrimSpace(block), strings.TrimSpace(strings.Join(lines, "\n")); got != want || want == "" {
 		t.Errorf("README's At a glance block differs from Example:\n--- README\n%s\n--- Example\n%s", got, want)
 	}
+}
+
+// readmeSection is README's text from heading to the next heading of the
+// same or a higher level.
+func readmeSection(t *testing.T, heading string) string {
+	t.Helper()
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), heading+"\n")
+	if !ok {
+		t.Fatalf("README has no %q", heading)
+	}
+	level := heading[:strings.IndexByte(heading, ' ')+1] // "## "
+	for _, end := range []string{"\n# ", "\n## ", "\n### "} {
+		if len(end)-1 <= len(level) {
+			section, _, _ = strings.Cut(section, end)
+		}
+	}
+	return section
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -332,12 +331,7 @@ func explainedProblems() []*problem {
 // make demo's faults.
 func TestREADMETroubleshooting(t *testing.T) {
 	t.Parallel()
-	readme, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, table, _ := strings.Cut(string(readme), "## Troubleshooting")
-	table, _, _ = strings.Cut(table, "\n## ")
+	table := readmeSection(t, "## Troubleshooting")
 	var rows []string // each row's first cell: **title** (status)
 	for _, line := range strings.Split(table, "\n") {
 		if m := regexp.MustCompile(`^\| (\*\*.+?\*\* \(\d{3}\)) \|`).FindStringSubmatch(line); m != nil {

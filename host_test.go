@@ -2,7 +2,6 @@ package main
 
 import (
 	"net/http"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -86,12 +85,7 @@ func TestHostNames(t *testing.T) {
 // and every variable that selects a source is in the table.
 func TestChainTableMatchesConfig(t *testing.T) {
 	t.Parallel()
-	readme, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, section, _ := strings.Cut(string(readme), "## How the identity is chosen")
-	section, _, _ = strings.Cut(section, "\n### ")
+	section := readmeSection(t, "## How the identity is chosen")
 	named := map[string]bool{}
 	for _, line := range strings.Split(section, "\n") {
 		if strings.HasPrefix(line, "| ") {
