@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -97,5 +98,22 @@ func TestUserAssignedNotTheServicePrincipal(t *testing.T) {
 	}
 	if v.Principal == nil || v.Principal.AppID != standin.ManagedIdentityApp || v.Principal.Source != "App Service managed identity (2017-09-01)" {
 		t.Errorf("principal = %+v; want the system-assigned identity (app ID %s), not one asked for with the service principal's ID", v.Principal, standin.ManagedIdentityApp)
+	}
+}
+
+// TestArcSelected: Azure Arc sets IDENTITY_ENDPOINT and IMDS_ENDPOINT, no
+// header; the chain takes it for Arc's managed identity (azidentity speaks
+// Arc's protocol, whose key file lives in a system directory, so no test
+// here asks it for a token) and warns of nothing.
+func TestArcSelected(t *testing.T) {
+	t.Parallel()
+	cfg := loadConfig(mapEnv(map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/",
+		"IDENTITY_ENDPOINT": "http://localhost:40342/metadata/identity/oauth2/token", "IMDS_ENDPOINT": "http://localhost:40342"}))
+	if len(cfg.Warnings) != 0 {
+		t.Errorf("warnings = %q; want none", cfg.Warnings)
+	}
+	c := newChain(cfg, azcore.ClientOptions{})
+	if c.active == nil || c.active.Name != "Azure Arc managed identity" {
+		t.Errorf("active source = %+v; want Azure Arc managed identity", c.active)
 	}
 }
