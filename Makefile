@@ -27,4 +27,4 @@ bench: ## figures against the local stand-in, side by side (see BENCHMARKS.md)
 	go test -run '^$$' -bench . -benchtime 1x -count 1 .
 
 mutate: ## mutation testing of the app's package with gremlins, -short (no browser, no builds); not run by CI, see BENCHMARKS.md
-	GOFLAGS=-short go run github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0 unleash -E 'demo/' -E 'internal/' --workers 1 --timeout-coefficient 3 .
+	GOFLAGS=-short go run github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0 unleash -E 'demo/' -E 'internal/' --workers 2 --timeout-coefficient 3 .

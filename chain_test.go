@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 )
 
 // TestChainOrder: the managed identity comes before a service principal;
