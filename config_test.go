@@ -86,6 +86,8 @@ func TestConfigChecks(t *testing.T) {
 		{"secret name with a space", map[string]string{"KEY_VAULT_URL": vault, "SECRET_NAME": "bad name!"}, "SECRET_NAME", "' ' is not allowed", "bad-name"},
 		{"secret name with an underscore", map[string]string{"KEY_VAULT_URL": vault, "SECRET_NAME": "db_password"}, "SECRET_NAME", "'_' is not allowed", "db-password"},
 		{"secret name too long", map[string]string{"KEY_VAULT_URL": vault, "SECRET_NAME": strings.Repeat("a", 128)}, "SECRET_NAME", "127", strings.Repeat("a", 127)},
+		{"secret name with every kind of character allowed", map[string]string{"KEY_VAULT_URL": vault, "SECRET_NAME": "azAZ09-"}, "", "", ""},
+		{"secret name with the characters next to them", map[string]string{"KEY_VAULT_URL": vault, "SECRET_NAME": "a`{@[/:."}, "SECRET_NAME", "'`' is not allowed", "a"},
 		{"secret name at the limit", map[string]string{"KEY_VAULT_URL": vault, "SECRET_NAME": strings.Repeat("a-1", 42) + "b"}, "", "", ""},
 		{"vault URL with a trailing newline", map[string]string{"KEY_VAULT_URL": vault + "\n"}, "KEY_VAULT_URL", "spaces or a line break", ""},
 		{"vault URL with a leading space", map[string]string{"KEY_VAULT_URL": " " + vault}, "KEY_VAULT_URL", "spaces or a line break", ""},
