@@ -28,6 +28,10 @@ func TestLoadConfig(t *testing.T) {
 		{"bad timeout", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "REQUEST_TIMEOUT": "soon"}, "8080", "https://kv.vault.azure.net/", "REQUEST_TIMEOUT", "", 15 * time.Second, ""},
 		{"token sources, any case", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "AZURE_TOKEN_CREDENTIALS": "azureclicredential"}, "8080", "https://kv.vault.azure.net/", "", "", 15 * time.Second, "AzureCLICredential"},
 		{"client ID without tenant", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "AZURE_CLIENT_ID": "x", "AZURE_CLIENT_SECRET": "y"}, "8080", "https://kv.vault.azure.net/", "", "missing AZURE_TENANT_ID", 15 * time.Second, ""},
+		{"a whole service principal", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "x", "AZURE_CLIENT_SECRET": "y"}, "8080", "https://kv.vault.azure.net/", "", "", 15 * time.Second, ""},
+		{"tenant and client ID without a secret", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "x"}, "8080", "https://kv.vault.azure.net/", "", "missing AZURE_CLIENT_SECRET", 15 * time.Second, ""},
+		{"tenant alone, for the Azure CLI", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "AZURE_TENANT_ID": "t"}, "8080", "https://kv.vault.azure.net/", "", "", 15 * time.Second, ""},
+		{"client ID alone, no managed identity", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "AZURE_CLIENT_ID": "x"}, "8080", "https://kv.vault.azure.net/", "", "missing AZURE_TENANT_ID", 15 * time.Second, ""},
 		{"half an identity endpoint", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "IDENTITY_ENDPOINT": "http://x"}, "8080", "https://kv.vault.azure.net/", "", "IDENTITY_HEADER", 15 * time.Second, ""},
 	}
 	for _, tt := range tests {
@@ -87,6 +91,7 @@ func TestConfigChecks(t *testing.T) {
 		{"secret name with an underscore", map[string]string{"KEY_VAULT_URL": vault, "SECRET_NAME": "db_password"}, "SECRET_NAME", "'_' is not allowed", "db-password"},
 		{"secret name too long", map[string]string{"KEY_VAULT_URL": vault, "SECRET_NAME": strings.Repeat("a", 128)}, "SECRET_NAME", "127", strings.Repeat("a", 127)},
 		{"secret name with every kind of character allowed", map[string]string{"KEY_VAULT_URL": vault, "SECRET_NAME": "azAZ09-"}, "", "", ""},
+		{"a suggestion keeps every kind of character allowed", map[string]string{"KEY_VAULT_URL": vault, "SECRET_NAME": "Zz9 0Aa"}, "SECRET_NAME", "' ' is not allowed", "Zz9-0Aa"},
 		{"secret name with the characters next to them", map[string]string{"KEY_VAULT_URL": vault, "SECRET_NAME": "a`{@[/:."}, "SECRET_NAME", "'`' is not allowed", "a"},
 		{"secret name at the limit", map[string]string{"KEY_VAULT_URL": vault, "SECRET_NAME": strings.Repeat("a-1", 42) + "b"}, "", "", ""},
 		{"vault URL with a trailing newline", map[string]string{"KEY_VAULT_URL": vault + "\n"}, "KEY_VAULT_URL", "spaces or a line break", ""},
