@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -115,5 +116,23 @@ func TestArcSelected(t *testing.T) {
 	c := newChain(cfg, azcore.ClientOptions{})
 	if c.active == nil || c.active.Name != "Azure Arc managed identity" {
 		t.Errorf("active source = %+v; want Azure Arc managed identity", c.active)
+	}
+}
+
+// TestAuthErrorText: the chain's error names the source that failed, or
+// says that none is configured; the log's error field quotes it.
+func TestAuthErrorText(t *testing.T) {
+	t.Parallel()
+	failed := &source{Name: "Azure CLI"}
+	for _, tt := range []struct {
+		err  *authError
+		want string
+	}{
+		{&authError{}, "no credential source is configured"},
+		{&authError{Failed: failed, Err: errors.New("az: not logged in")}, "Azure CLI: az: not logged in"},
+	} {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("Error() = %q; want %q", got, tt.want)
+		}
 	}
 }

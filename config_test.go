@@ -32,6 +32,9 @@ func TestLoadConfig(t *testing.T) {
 		{"tenant and client ID without a secret", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "x"}, "8080", "https://kv.vault.azure.net/", "", "missing AZURE_CLIENT_SECRET", 15 * time.Second, ""},
 		{"tenant alone, for the Azure CLI", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "AZURE_TENANT_ID": "t"}, "8080", "https://kv.vault.azure.net/", "", "", 15 * time.Second, ""},
 		{"client ID alone, no managed identity", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "AZURE_CLIENT_ID": "x"}, "8080", "https://kv.vault.azure.net/", "", "missing AZURE_TENANT_ID", 15 * time.Second, ""},
+		{"both a client secret and a certificate", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "x", "AZURE_CLIENT_SECRET": "y", "AZURE_CLIENT_CERTIFICATE_PATH": "/c.pem"}, "8080", "https://kv.vault.azure.net/", "", "both AZURE_CLIENT_SECRET and AZURE_CLIENT_CERTIFICATE_PATH", 15 * time.Second, ""},
+		{"a user-assigned identity on the 2019-08-01 endpoint", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "IDENTITY_ENDPOINT": "http://127.0.0.1/", "IDENTITY_HEADER": "h", "AZURE_CLIENT_ID": "x"}, "8080", "https://kv.vault.azure.net/", "", "", 15 * time.Second, ""},
+		{"client ID with half an identity endpoint", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "IDENTITY_HEADER": "h", "AZURE_CLIENT_ID": "x"}, "8080", "https://kv.vault.azure.net/", "", "missing AZURE_TENANT_ID", 15 * time.Second, ""},
 		{"half an identity endpoint", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "IDENTITY_ENDPOINT": "http://x"}, "8080", "https://kv.vault.azure.net/", "", "IDENTITY_HEADER", 15 * time.Second, ""},
 	}
 	for _, tt := range tests {

@@ -73,6 +73,9 @@ func TestHostNames(t *testing.T) {
 				t.Errorf("no identity: GET / = %d; want 500", resp.StatusCode)
 			}
 			checkFixes(t, body, tt.wantFixes[1:], tt.notWords)
+			if !strings.Contains(body, "app's managed identity is off") {
+				t.Errorf("no identity: the managed identity's reason does not say it is off on this host: %s", body)
+			}
 			if host := strings.TrimSuffix(tt.wantName, " (2019-08-01)"); !strings.Contains(body, host) {
 				t.Errorf("no identity: the sources do not name %q: %s", host, body)
 			}
