@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"os/exec"
 	"path/filepath"
@@ -29,6 +30,7 @@ type failureCase struct {
 	notFixes   []string // parts no fix's command or text may have: the fixes that do not apply
 	wantSource string   // the failed or active source's status, e.g. "failed"; "" to skip
 	noCalls    bool     // answered from start-up knowledge: no request reaches the stand-in
+	requestID  bool     // Key Vault answered: the page quotes its x-ms-request-id
 }
 
 // failureCases is the table of failures; README's troubleshooting table
@@ -60,7 +62,7 @@ func failureCases(certFile string) []failureCase {
 		{name: "RBAC denial", fault: standin.FaultRBAC, id: legacy, wantStatus: 502, wantTitle: "Key Vault denied access (Azure RBAC)",
 			wantFixes: []string{"az role assignment create --role 'Key Vault Secrets User' --assignee-object-id " + standin.ManagedIdentityOID +
 				" --assignee-principal-type ServicePrincipal --scope " + kvScope},
-			notFixes: []string{"set-policy"}, wantSource: "used"},
+			notFixes: []string{"set-policy"}, wantSource: "used", requestID: true},
 		{name: "access policy denial", fault: standin.FaultAccessPolicy, id: sp, wantStatus: 502, wantTitle: "Key Vault denied access (access policy)",
 			wantFixes: []string{"az keyvault set-policy --name kv --object-id " + standin.ServicePrincipalOI + " --secret-permissions get"},
 			notFixes:  []string{"role assignment"}},
@@ -78,7 +80,7 @@ func failureCases(certFile string) []failureCase {
 		{name: "throttled", fault: standin.FaultThrottle, id: sp, wantStatus: 502, wantTitle: "Key Vault is throttling requests",
 			wantFixes: []string{"export SECRET_CACHE_TTL=30s"}},
 		{name: "Key Vault unavailable", fault: standin.FaultUnavailable, id: sp, wantStatus: 502, wantTitle: "Key Vault failed",
-			notFixes: []string{"credential reset", "role assignment"}},
+			notFixes: []string{"credential reset", "role assignment"}, requestID: true},
 		{name: "Key Vault hangs", fault: standin.FaultHang, id: sp, env: []string{"REQUEST_TIMEOUT", "1s"}, wantStatus: 504, wantTitle: "Key Vault did not answer in time",
 			wantFixes: []string{"curl -sSI https://kv."}},
 
@@ -117,6 +119,9 @@ func failureCases(certFile string) []failureCase {
 			wantTitle: "the service account token file is missing", wantFixes: []string{`kubectl get pod "$HOSTNAME"`}, notFixes: []string{"federated-credential"}},
 		{name: "virtual machine without the identity", fault: standin.FaultIMDSNoIdentity, id: standin.IMDS, wantStatus: 502,
 			wantTitle: "the virtual machine has no such identity", wantFixes: []string{"az vm identity assign --name '<vm>' --resource-group '<resource-group>'"}},
+		{name: "virtual machine without the user-assigned identity", fault: standin.FaultIMDSNoIdentity, id: standin.IMDS, env: []string{"AZURE_CLIENT_ID", "99990000-9999-4999-8999-999999999999"},
+			wantStatus: 502, wantTitle: "the virtual machine has no such identity",
+			wantFixes: []string{`az vm identity assign --name '<vm>' --resource-group '<resource-group>' --identities $(az identity list --query "[?clientId=='99990000-9999-4999-8999-999999999999'].id" -o tsv)`}},
 		{name: "instance metadata service never asked unless chosen", id: standin.IMDS, env: []string{"AZURE_TOKEN_CREDENTIALS", "-"}, wantStatus: 500,
 			wantTitle: "No identity to authenticate with", noCalls: true},
 
@@ -168,6 +173,9 @@ func TestFailures(t *testing.T) {
 			}
 			if tt.fault == standin.FaultUntrusted && s.Handshakes() != 1 {
 				t.Errorf("TLS handshakes = %d; want 1: no retry can make a certificate trusted", s.Handshakes())
+			}
+			if tt.requestID && v.Problem.RequestID == "" {
+				t.Error("the page does not quote Key Vault's x-ms-request-id")
 			}
 			if tt.noCalls && s.VaultRequests()+s.TokenRequests() != 0 {
 				t.Errorf("Key Vault requests %d, token requests %d; want none: start-up knew the answer", s.VaultRequests(), s.TokenRequests())
@@ -369,6 +377,25 @@ func TestFaultTableStatus(t *testing.T) {
 			t.Errorf("no test plays FAULT=%s", f.Fault)
 		} else if got != f.PageStatus {
 			t.Errorf("FAULT=%s: make demo says the page answers %d; TestFailures sees %d", f.Fault, f.PageStatus, got)
+		}
+	}
+}
+
+// TestReadEntraAnswer reads Entra ID's error body: the code from
+// error_codes, else from the AADSTS number in the description.
+func TestReadEntraAnswer(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		body string
+		want int
+	}{
+		{`{"error":"temporarily_unavailable","error_description":"A transient error.","error_codes":[90033]}`, 90033},
+		{`{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided."}`, 7000215},
+		{`{"error":"invalid_client"}`, 0},
+	} {
+		r := &http.Response{StatusCode: 401, Body: io.NopCloser(strings.NewReader(tt.body))}
+		if got := readEntraAnswer(r).Code; got != tt.want {
+			t.Errorf("readEntraAnswer(%s).Code = %d; want %d", tt.body, got, tt.want)
 		}
 	}
 }
