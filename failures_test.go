@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -15,6 +18,8 @@ import (
 	"testing"
 
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 )
 
 // failureCase is one failure a user can hit, played by the stand-in
@@ -397,5 +402,28 @@ func TestReadEntraAnswer(t *testing.T) {
 		if got := readEntraAnswer(r).Code; got != tt.want {
 			t.Errorf("readEntraAnswer(%s).Code = %d; want %d", tt.body, got, tt.want)
 		}
+	}
+}
+
+// TestClassifierEdges covers answers the stand-in does not play: Key
+// Vault's own 500, an untrusted certificate on Entra ID's host, and the
+// issuer of a federated credential found by a command.
+func TestClassifierEdges(t *testing.T) {
+	t.Parallel()
+	x := explainer{cfg: config{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret"}}
+	resp := &http.Response{StatusCode: 500, Header: http.Header{"X-Ms-Request-Id": {"r1"}}, Body: io.NopCloser(strings.NewReader(`{"error":{"code":"InternalServerError","message":"x"}}`)),
+		Request: httptest.NewRequest("GET", "https://kv.vault.azure.net/secrets/secret", nil)}
+	if p := x.vaultProblem(runtime.NewResponseError(resp).(*azcore.ResponseError)); p.Title != "Key Vault failed" || p.RequestID != "r1" {
+		t.Errorf("Key Vault 500: %q, request ID %q; want Key Vault failed, r1", p.Title, p.RequestID)
+	}
+	err := &url.Error{Op: "Post", URL: "https://login.microsoftonline.com/t/oauth2/v2.0/token", Err: x509.UnknownAuthorityError{}}
+	if p := x.networkProblem(err); p == nil || !strings.Contains(p.Cause, "login.microsoftonline.com") || !strings.Contains(p.Fixes[0].Command, "https://login.microsoftonline.com/") {
+		t.Errorf("untrusted certificate on Entra ID's host: %+v; want the page to name that host", p)
+	}
+	if got := cmd("--issuer", issuerWord("$(az aks show --query x)")); got != "--issuer $(az aks show --query x)" {
+		t.Errorf("issuer from a command = %s; want the substitution unquoted", got)
+	}
+	if got := cmd("--issuer", issuerWord("https://oidc.example/")); got != "--issuer https://oidc.example/" {
+		t.Errorf("issuer = %s", got)
 	}
 }
