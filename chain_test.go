@@ -136,3 +136,24 @@ func TestAuthErrorText(t *testing.T) {
 		}
 	}
 }
+
+// TestPipelineOptions: every pipeline watches its network failures, and
+// AZURE_AUTHORITY_HOST (sovereign clouds; the AKS webhook sets it) reaches
+// azidentity through getenv.
+func TestPipelineOptions(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		authority, want string
+	}{
+		{"", ""},
+		{"https://login.sovereign.example/", "https://login.sovereign.example/"},
+	} {
+		got := pipelineOptions(loadConfig(mapEnv(map[string]string{"AZURE_AUTHORITY_HOST": tt.authority})), azcore.ClientOptions{})
+		if got.Cloud.ActiveDirectoryAuthorityHost != tt.want {
+			t.Errorf("AZURE_AUTHORITY_HOST=%q: authority host %q; want %q", tt.authority, got.Cloud.ActiveDirectoryAuthorityHost, tt.want)
+		}
+		if len(got.PerRetryPolicies) != 1 {
+			t.Errorf("per-retry policies = %v; want networkWatch", got.PerRetryPolicies)
+		}
+	}
+}

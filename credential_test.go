@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/base64"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"testing"
 	"time"
 )
@@ -18,6 +19,8 @@ func TestParseExpiresOn(t *testing.T) {
 		{`"1/16/2020 5:24:12 AM +00:00"`, time.Date(2020, 1, 16, 5, 24, 12, 0, time.UTC)},
 		{`"1/16/2020 5:24:12 PM +00:00"`, time.Date(2020, 1, 16, 17, 24, 12, 0, time.UTC)},
 		{`"12/01/2020 01:00:00 +02:00"`, time.Date(2020, 11, 30, 23, 0, 0, 0, time.UTC)},
+		{`1099511627776`, time.Unix(1<<40, 0)}, // the largest epoch it takes
+		{`"1"`, time.Unix(1, 0)},
 	}
 	for _, tt := range tests {
 		got, err := parseExpiresOn(tt.raw)
@@ -55,6 +58,43 @@ func TestPrincipalFromToken(t *testing.T) {
 	for _, tt := range tests {
 		if got := principalFromToken(tt.token); got != tt.want {
 			t.Errorf("%s: principalFromToken = %+v; want %+v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestLegacyCredentialChecks: MSI_ENDPOINT must be an http(s) URL, and
+// the endpoint's failures read as what it answered.
+func TestLegacyCredentialChecks(t *testing.T) {
+	t.Parallel()
+	for _, endpoint := range []string{"ftp://127.0.0.1/MSI/token/", "127.0.0.1:8081", "http://"} {
+		if _, err := newLegacyAppServiceCredential(endpoint, "s", "", azcore.ClientOptions{}); err == nil {
+			t.Errorf("newLegacyAppServiceCredential(%q) took it; want an error", endpoint)
+		}
+	}
+	for _, endpoint := range []string{"http://127.0.0.1:8081/MSI/token/", "https://127.0.0.1/MSI/token/"} {
+		if _, err := newLegacyAppServiceCredential(endpoint, "s", "", azcore.ClientOptions{}); err != nil {
+			t.Errorf("newLegacyAppServiceCredential(%q) = %v; want it taken", endpoint, err)
+		}
+	}
+	for _, tt := range []struct {
+		err  legacyError
+		want string
+	}{
+		{legacyError{"127.0.0.1:8081", 500, ""}, "127.0.0.1:8081 answered 500 Internal Server Error"},
+		{legacyError{"127.0.0.1:8081", 400, "No MSI found"}, "127.0.0.1:8081 answered 400 Bad Request: No MSI found"},
+	} {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("Error() = %q; want %q", got, tt.want)
+		}
+	}
+	for body, want := range map[string]string{
+		`{"StatusCode":400,"Message":"No MSI found for specified ClientId/ResourceId.","CorrelationId":"c"}`: "No MSI found for specified ClientId/ResourceId.",
+		`{"error":"invalid_client","error_description":"AADSTS7000215: Invalid.\r\nTrace ID: x"}`:            "AADSTS7000215: Invalid.",
+		`{"error":"invalid_request"}`: "invalid_request",
+		`not json`:                    "",
+	} {
+		if got := errorDescription([]byte(body)); got != want {
+			t.Errorf("errorDescription(%s) = %q; want %q", body, got, want)
 		}
 	}
 }

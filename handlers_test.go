@@ -341,6 +341,8 @@ func TestNoSecretsInLogs(t *testing.T) {
 	containsAll(t, "logs", logs, "msg=request method=GET path=/ status=200", "msg=request method=GET path=/ status=502", "Key Vault denied access")
 	// The start-up line says which settings are present, never their values.
 	containsAll(t, "logs", logs, "azure_client_secret=true", "identity_endpoint=false", "msi_endpoint=false")
+	containsAll(t, "logs", logs, `msg="credential source" source="service principal (client secret)" status=configured`,
+		`msg="credential source" source="Azure CLI" status=skipped`)
 }
 
 // TestNegotiation reads Accept as RFC 9110 says: q-values weigh, q=0

@@ -92,11 +92,7 @@ func newApp(logger *slog.Logger, cfg config, opts azcore.ClientOptions) (http.Ha
 	if err != nil {
 		return nil, err
 	}
-	// Every pipeline watches its own network failures: see networkWatch.
-	opts.PerRetryPolicies = append(slices.Clone(opts.PerRetryPolicies), networkWatch{})
-	if cfg.AuthorityHost != "" { // read through getenv, not by azidentity from the process
-		opts.Cloud.ActiveDirectoryAuthorityHost = cfg.AuthorityHost
-	}
+	opts = pipelineOptions(cfg, opts)
 	creds := newChain(cfg, opts)
 	logger.Info("starting", cfg.logAttrs()...)
 	for _, w := range cfg.Warnings {
@@ -121,4 +117,16 @@ func newApp(logger *slog.Logger, cfg config, opts azcore.ClientOptions) (http.Ha
 		reader = newSecretReader(client, cfg)
 	}
 	return newServer(logger, cfg, creds, reader, pg), nil
+}
+
+// pipelineOptions is opts as every Azure pipeline of the app uses them:
+// each watches its own network failures (networkWatch), and Entra ID's
+// host is AZURE_AUTHORITY_HOST's when it is set, read through getenv
+// rather than by azidentity from the process.
+func pipelineOptions(cfg config, opts azcore.ClientOptions) azcore.ClientOptions {
+	opts.PerRetryPolicies = append(slices.Clone(opts.PerRetryPolicies), networkWatch{})
+	if cfg.AuthorityHost != "" {
+		opts.Cloud.ActiveDirectoryAuthorityHost = cfg.AuthorityHost
+	}
+	return opts
 }
