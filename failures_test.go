@@ -20,6 +20,7 @@ import (
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 )
 
 // failureCase is one failure a user can hit, played by the stand-in
@@ -425,5 +426,32 @@ func TestClassifierEdges(t *testing.T) {
 	}
 	if got := cmd("--issuer", issuerWord("https://oidc.example/")); got != "--issuer https://oidc.example/" {
 		t.Errorf("issuer = %s", got)
+	}
+}
+
+// TestSourceDetail: a failed token request reads as its endpoint's host,
+// status and reason, or the status alone when the body gives none.
+func TestSourceDetail(t *testing.T) {
+	t.Parallel()
+	answer := func(status int, body string, withRequest bool) error {
+		r := &http.Response{StatusCode: status, Body: io.NopCloser(strings.NewReader(body))}
+		if withRequest {
+			r.Request = httptest.NewRequest("POST", "https://login.microsoftonline.com/t/oauth2/v2.0/token", nil)
+		}
+		return &azidentity.AuthenticationFailedError{RawResponse: r}
+	}
+	for _, tt := range []struct {
+		err  error
+		want string
+	}{
+		{answer(401, `{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\nTrace ID: x"}`, true),
+			"login.microsoftonline.com answered 401: AADSTS7000215: Invalid client secret provided."},
+		{answer(503, ``, true), "login.microsoftonline.com answered 503 Service Unavailable"},
+		{answer(500, ``, false), "the endpoint answered 500 Internal Server Error"},
+		{errors.New("AzureCLICredential: ERROR: Please run 'az login' to setup account.\nTo troubleshoot, visit https://aka.ms/x"), "ERROR: Please run 'az login' to setup account."},
+	} {
+		if got := sourceDetail(tt.err); got != tt.want {
+			t.Errorf("sourceDetail = %q; want %q", got, tt.want)
+		}
 	}
 }

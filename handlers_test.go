@@ -367,6 +367,7 @@ func TestNegotiation(t *testing.T) {
 		{"application/json, text/html", "text/html"},
 		{"Application/JSON", "application/json"},
 		{"application/json;q=2, text/html;q=0.5", "text/html"}, // an invalid weight is ignored
+		{"application/json;q=1, text/html;q=0.5", "application/json"},
 		{"image/png", "text/html"},
 	}
 	app := startApp(t, map[string]string{}, nil)
