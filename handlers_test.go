@@ -368,6 +368,7 @@ func TestNegotiation(t *testing.T) {
 		{"Application/JSON", "application/json"},
 		{"application/json;q=2, text/html;q=0.5", "text/html"}, // an invalid weight is ignored
 		{"application/json;q=1, text/html;q=0.5", "application/json"},
+		{"text/html;q=0, */*", "application/json"}, // q=0 refuses HTML, though */* would take it
 		{"image/png", "text/html"},
 	}
 	app := startApp(t, map[string]string{}, nil)
