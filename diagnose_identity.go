@@ -53,7 +53,7 @@ func (x explainer) identityProblem(s *source, detail string, err error) *problem
 		p.Cause = "AZURE_CLIENT_ID=" + id + " asks for a user-assigned identity, and the endpoint at " + endpointVar + " answered " + fmt.Sprint(a.Status) + ": " + a.Message
 		p.Fixes = []fix{{
 			Text:    "Assign that identity to the app (or unset AZURE_CLIENT_ID to use the system-assigned one).",
-			Command: x.cfg.Host.assignIdentity(raw("$(" + cmd("az", "identity", "list", "--query", "[?clientId=='"+id+"'].id", "-o", "tsv") + ")")),
+			Command: x.cfg.Host.assignIdentity(identityByClientID(id)),
 		}}
 	case a.Status == 0 || a.Status >= 500:
 		p.Title = s.Name + ": the identity endpoint is not answering"
@@ -95,7 +95,7 @@ func (x explainer) imdsProblem(s *source, detail string, a identityAnswer) *prob
 		p.Cause = "The instance metadata service answered 400: " + cmp.Or(a.Message, detail)
 		words := []any{"az", "vm", "identity", "assign", "--name", placeholder("vm"), "--resource-group", placeholder("resource-group")}
 		if id := x.cfg.ClientID; id != "" {
-			words = append(words, "--identities", raw("$("+cmd("az", "identity", "list", "--query", "[?clientId=='"+id+"'].id", "-o", "tsv")+")"))
+			words = append(words, "--identities", identityByClientID(id))
 		}
 		p.Fixes = []fix{{Text: "Give the virtual machine (or scale set: az vmss identity assign) the identity:", Command: cmd(words...)}}
 		return p
@@ -104,4 +104,11 @@ func (x explainer) imdsProblem(s *source, detail string, a identityAnswer) *prob
 	p.Cause = "AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential asks for the virtual machine's identity, and the instance metadata service (" + imdsAddress + ") failed: " + detail
 	p.Fixes = []fix{{Text: "Off an Azure virtual machine there is no instance metadata service: let the app choose its source again.", Command: cmd("unset", "AZURE_TOKEN_CREDENTIALS")}}
 	return p
+}
+
+// identityByClientID is a command substitution that finds the resource ID
+// of the user-assigned identity with the given client ID, which az's
+// identity assign commands take.
+func identityByClientID(id string) raw {
+	return raw("$(" + cmd("az", "identity", "list", "--query", "[?clientId=='"+id+"'].id", "-o", "tsv") + ")")
 }
