@@ -19,7 +19,9 @@ func (s *Server) serveIdentity(w http.ResponseWriter, r *http.Request) {
 	case v == "2017-09-01" && r.URL.Path == "/MSI/token/" && r.Header.Get("secret") == IdentityHeader:
 		legacy = true
 	default:
-		http.Error(w, `{"error":"invalid_request","error_description":"unknown api-version, path or identity header"}`, http.StatusBadRequest)
+		// Not a played failure: the stand-in's own check that the app speaks
+		// the protocol, worded as the stand-in's, not Azure's.
+		http.Error(w, `{"error":"invalid_request","error_description":"the local stand-in: unknown api-version, path or identity header"}`, http.StatusBadRequest)
 		return
 	}
 	s.tokenRequests.Add(1)
@@ -41,7 +43,9 @@ func (s *Server) serveIdentity(w http.ResponseWriter, r *http.Request) {
 	}
 	resource := q.Get("resource")
 	if resource != "https://"+s.opts.VaultDomain {
-		http.Error(w, fmt.Sprintf(`{"error":"invalid_resource","error_description":"AADSTS500011: resource %q not found"}`, resource), http.StatusBadRequest)
+		// The stand-in's own check that the app asks for the vault's
+		// resource; the app never does otherwise, so no Azure text is played.
+		http.Error(w, fmt.Sprintf(`{"error":"invalid_resource","error_description":"the local stand-in issues tokens only for its vault, not %q"}`, resource), http.StatusBadRequest)
 		return
 	}
 	claims := managedIdentityClaims()

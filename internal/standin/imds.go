@@ -19,7 +19,8 @@ const VMIdentityOID = "66666666-6666-4666-8666-666666666666"
 func (s *Server) serveIMDS(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if r.URL.Path != "/metadata/identity/oauth2/token" || r.Header.Get("Metadata") != "true" || q.Get("api-version") == "" {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_request", "error_description": "Required metadata header not specified"})
+		// The stand-in's own check that the app speaks IMDS's protocol.
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_request", "error_description": "the local stand-in: missing Metadata: true, api-version or the token path"})
 		return
 	}
 	s.tokenRequests.Add(1)
@@ -31,7 +32,8 @@ func (s *Server) serveIMDS(w http.ResponseWriter, r *http.Request) {
 	}
 	resource := q.Get("resource")
 	if resource != "https://"+s.opts.VaultDomain {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_resource", "error_description": "AADSTS500011: The resource principal named " + resource + " was not found in the tenant"})
+		// The stand-in's own check, as in serveIdentity: not a played failure.
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_resource", "error_description": "the local stand-in issues tokens only for its vault, not " + resource})
 		return
 	}
 	claims := Claims{ObjectID: VMIdentityOID, AppID: "77770000-0000-4000-8000-000000000001", IDType: "app",

@@ -43,8 +43,10 @@ func (s *Server) serveVault(w http.ResponseWriter, r *http.Request) {
 	}
 	claims, err := s.verify(strings.TrimPrefix(auth, "Bearer "))
 	if err != nil {
+		// The stand-in's own check of its tokens (signature, audience,
+		// expiry); no test plays it, so its text is the stand-in's.
 		w.Header().Set("WWW-Authenticate", challenge)
-		vaultError(w, http.StatusUnauthorized, "Unauthorized", "", "AKV10032: "+err.Error())
+		vaultError(w, http.StatusUnauthorized, "Unauthorized", "", "the local stand-in rejects this token: "+err.Error())
 		return
 	}
 	if claims.TenantID != tenant {
@@ -58,7 +60,7 @@ func (s *Server) serveVault(w http.ResponseWriter, r *http.Request) {
 	// GET /secrets/{name}/{version}, version possibly empty
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	if r.Method != http.MethodGet || len(parts) < 2 || len(parts) > 3 || parts[0] != "secrets" {
-		vaultError(w, http.StatusBadRequest, "BadParameter", "", "the local stand-in serves only GET /secrets/{name}")
+		vaultError(w, http.StatusBadRequest, "BadParameter", "", "the local stand-in serves only GET /secrets/{name}") // its own limit, not Azure's
 		return
 	}
 	name := parts[1]
