@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
 // TestChainOrder: the managed identity comes before a service principal;
@@ -155,5 +157,24 @@ func TestPipelineOptions(t *testing.T) {
 		if len(got.PerRetryPolicies) != 1 {
 			t.Errorf("per-retry policies = %v; want networkWatch", got.PerRetryPolicies)
 		}
+	}
+}
+
+// TestTokenRequestNetworkFailure: a token request that gets no answer is
+// explained as the network failure it was, though azidentity keeps only
+// its text: the chain recovers it from networkWatch's seen slot.
+func TestTokenRequestNetworkFailure(t *testing.T) {
+	t.Parallel()
+	s := startStandIn(t, standin.Options{})
+	s.SetFault(standin.FaultNXDomain)
+	cfg := loadConfig(mapEnv(envFor(t, s, standin.ServicePrincipal)))
+	c := newChain(cfg, pipelineOptions(cfg, azcore.ClientOptions{Transport: s.HTTPClient()}))
+	_, err := c.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{"https://vault.azure.net/.default"}})
+	if err == nil {
+		t.Fatal("GetToken succeeded; want the name not to resolve")
+	}
+	p := explainer{cfg: cfg}.explain(err)
+	if p.Title != "A host name does not resolve" || !strings.Contains(p.Cause, "login.microsoftonline.com") {
+		t.Errorf("page = %q: %q; want Entra ID's host named as not resolving", p.Title, p.Cause)
 	}
 }

@@ -82,13 +82,14 @@ func (c *chain) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (
 	if c.active == nil {
 		return azcore.AccessToken{}, &authError{Sources: c.sources}
 	}
-	ctx, transportErr := withTransportSeen(ctx)
+	ctx, transportErr := withSeen[error](ctx)
 	tok, err := c.active.cred.GetToken(ctx, opts)
 	if err != nil {
-		ae := &authError{Sources: c.sources, Failed: c.active, Err: err, Transport: transportErr()}
-		if seen, ok := ctx.Value(authSeenKey{}).(*atomic.Pointer[authError]); ok {
-			seen.Store(ae)
+		ae := &authError{Sources: c.sources, Failed: c.active, Err: err}
+		if t := transportErr(); t != nil {
+			ae.Transport = *t
 		}
+		see(ctx, ae) // for the handler: see withAuthFailure
 		return azcore.AccessToken{}, ae
 	}
 	p := principalFromToken(tok.Token)
@@ -101,23 +102,17 @@ func (c *chain) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (
 // Principal is who the last token was issued to, or nil before the first.
 func (c *chain) Principal() *principal { return c.principal.Load() }
 
-// authSeenKey keys the slot GetToken fills with its failure; see withAuthSeen.
-type authSeenKey struct{}
-
-// withAuthSeen returns a context in which the chain records a failed token
-// request, and a function that adds it to a request's final error.
-// azcore's retry policy replaces any error with the context's own once the
-// context is done, so a token request that timed out would otherwise read
-// as Key Vault's timeout.
-func withAuthSeen(ctx context.Context) (context.Context, func(error) error) {
-	seen := new(atomic.Pointer[authError])
-	return context.WithValue(ctx, authSeenKey{}, seen), func(err error) error {
-		var ae *authError
-		if failed := seen.Load(); failed != nil && err != nil && !errors.As(err, &ae) {
-			return errors.Join(failed, err)
-		}
-		return err
+// withAuthFailure adds the chain's failure, recorded in ctx's seen slot,
+// to a request's final error when that error has lost it: azcore's retry
+// policy replaces any error with the context's own once the context is
+// done, so a token request that timed out would otherwise read as Key
+// Vault's timeout.
+func withAuthFailure(failed func() *authError, err error) error {
+	var ae *authError
+	if f := failed(); f != nil && err != nil && !errors.As(err, &ae) {
+		return errors.Join(f, err)
 	}
+	return err
 }
 
 // authError is the chain's failure: no source configured, or one that failed.
@@ -157,7 +152,7 @@ func managedIdentitySource(cfg config, opts azcore.ClientOptions) source {
 		o := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: onlyTo(cfg.IdentityEndpoint, opts)}
 		if clientID != "" {
 			o.ID = azidentity.ClientID(clientID)
-			s.Name = strings.Replace(name, "managed", "user-assigned managed", 1) + " (2019-08-01)"
+			s.Name = userAssigned(name) + " (2019-08-01)"
 		}
 		cred, err := azidentity.NewManagedIdentityCredential(o)
 		s.cred = orError(cred, err)
@@ -172,7 +167,7 @@ func managedIdentitySource(cfg config, opts azcore.ClientOptions) source {
 	case cfg.MSIEndpoint != "" && cfg.MSISecret != "":
 		s := source{Name: name + " (2017-09-01)", TypeName: "ManagedIdentityCredential"}
 		if clientID != "" {
-			s.Name = strings.Replace(name, "managed", "user-assigned managed", 1) + " (2017-09-01)"
+			s.Name = userAssigned(name) + " (2017-09-01)"
 		}
 		cred, err := newLegacyAppServiceCredential(cfg.MSIEndpoint, cfg.MSISecret, clientID, opts)
 		s.cred = orError(cred, err)
@@ -188,6 +183,12 @@ func managedIdentitySource(cfg config, opts azcore.ClientOptions) source {
 	return source{Name: name, TypeName: "ManagedIdentityCredential", Skipped: why}
 }
 
+// userAssigned is a managed identity's name for its user-assigned kind:
+// "App Service managed identity" → "App Service user-assigned managed identity".
+func userAssigned(name string) string {
+	return strings.Replace(name, "managed identity", "user-assigned managed identity", 1)
+}
+
 // imdsAddress is the instance metadata service's fixed address, which
 // MSAL builds in (apps/managedidentity: imdsDefaultEndpoint).
 const imdsAddress = "169.254.169.254"
@@ -197,11 +198,12 @@ const imdsAddress = "169.254.169.254"
 // AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential says so: elsewhere a
 // request to its address is a probe that slows a laptop's start.
 func imdsSource(clientID string, opts azcore.ClientOptions) source {
-	s := source{Name: "virtual machine managed identity (IMDS)", TypeName: "ManagedIdentityCredential"}
+	name := "virtual machine managed identity"
+	s := source{Name: name + " (IMDS)", TypeName: "ManagedIdentityCredential"}
 	o := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: onlyTo("http://"+imdsAddress, opts)}
 	if clientID != "" {
 		o.ID = azidentity.ClientID(clientID)
-		s.Name = "virtual machine user-assigned managed identity (IMDS)"
+		s.Name = userAssigned(name) + " (IMDS)"
 	}
 	cred, err := azidentity.NewManagedIdentityCredential(o)
 	s.cred = orError(cred, err)

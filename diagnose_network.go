@@ -1,14 +1,12 @@
 package main
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"net"
 	"net/http"
 	"net/url"
-	"sync/atomic"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
@@ -18,9 +16,10 @@ import (
 //   - a failure no retry can mend (a name that does not resolve, a
 //     certificate this machine does not trust) is made non-retriable, so the
 //     page answers at once instead of after azcore's retries;
-//   - the failure is kept in the request's context, because azidentity
-//     flattens a token request's failure into text (AuthenticationFailedError
-//     has no Unwrap), and the page must still tell a proxy from DNS from TLS.
+//   - the failure is kept in the request's seen slot (seen.go), because
+//     azidentity flattens a token request's failure into text
+//     (AuthenticationFailedError has no Unwrap), and the page must still
+//     tell a proxy from DNS from TLS.
 type networkWatch struct{}
 
 func (networkWatch) Do(req *policy.Request) (*http.Response, error) {
@@ -28,28 +27,11 @@ func (networkWatch) Do(req *policy.Request) (*http.Response, error) {
 	if err == nil {
 		return resp, nil
 	}
-	if seen, ok := req.Raw().Context().Value(transportSeenKey{}).(*atomic.Pointer[error]); ok {
-		seen.Store(&err)
-	}
+	see(req.Raw().Context(), &err) // for the chain: see GetToken
 	if permanentNetworkError(err) {
 		return nil, &permanentError{err}
 	}
 	return nil, err
-}
-
-// transportSeenKey keys the slot networkWatch fills, see withTransportSeen.
-type transportSeenKey struct{}
-
-// withTransportSeen returns a context in which networkWatch records the
-// last transport failure, and a function that reads it.
-func withTransportSeen(ctx context.Context) (context.Context, func() error) {
-	seen := new(atomic.Pointer[error])
-	return context.WithValue(ctx, transportSeenKey{}, seen), func() error {
-		if p := seen.Load(); p != nil {
-			return *p
-		}
-		return nil
-	}
 }
 
 // permanentNetworkError reports whether retrying err cannot help.

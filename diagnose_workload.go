@@ -3,9 +3,9 @@ package main
 import (
 	"cmp"
 	"errors"
-	"io/fs"
 	"net/http"
 	"regexp"
+	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 )
@@ -26,7 +26,9 @@ func (x explainer) workloadProblem(s *source, detail string, err error) *problem
 	p := &problem{Status: http.StatusBadGateway}
 	var afe *azidentity.AuthenticationFailedError
 	switch {
-	case errors.Is(err, fs.ErrNotExist) || regexp.MustCompile(`no such file or directory`).MatchString(detail):
+	// os.ReadFile's error reaches here as text only (azidentity's
+	// getAssertion inside MSAL): errors.Is cannot see fs.ErrNotExist.
+	case strings.Contains(detail, "no such file or directory"):
 		p.Title = s.Name + ": the service account token file is missing"
 		p.Cause = "AZURE_FEDERATED_TOKEN_FILE=" + x.cfg.FederatedTokenFile + " names no file. The workload identity webhook projects the token only into pods labelled azure.workload.identity/use=true whose service account names the identity's client ID."
 		p.Fixes = []fix{{
@@ -38,16 +40,17 @@ func (x explainer) workloadProblem(s *source, detail string, err error) *problem
 		if !federationMismatch.MatchString(a.Desc) {
 			return x.entraProblem(s, a)
 		}
-		issuer, subject := submatch(assertionIssuer, a.Desc), submatch(assertionSubject, a.Desc)
-		if issuer == "" {
-			issuer = "$(" + cmd("az", "aks", "show", "--name", placeholder("cluster"), "--resource-group", placeholder("resource-group"), "--query", "oidcIssuerProfile.issuerUrl", "-o", "tsv") + ")"
+		var issuer any = submatch(assertionIssuer, a.Desc)
+		if issuer == "" { // the answer does not name it (700212, 700213): the cluster does
+			issuer = raw("$(" + cmd("az", "aks", "show", "--name", placeholder("cluster"), "--resource-group", placeholder("resource-group"), "--query", "oidcIssuerProfile.issuerUrl", "-o", "tsv") + ")")
 		}
+		subject := submatch(assertionSubject, a.Desc)
 		p.Title = s.Name + ": no federated credential matches the service account"
 		p.Cause = "Entra ID has no federated credential on the identity " + x.cfg.ClientID + " for this pod's service account token (" + a.Desc + ")."
 		p.Fixes = []fix{{
 			Text: "Add one for the cluster's issuer and the pod's service account:",
 			Command: cmd("az", "identity", "federated-credential", "create", "--name", "kvmsigo", "--identity-name", placeholder("identity-name"),
-				"--resource-group", placeholder("resource-group"), "--issuer", issuerWord(issuer), "--subject", cmp.Or(subject, "system:serviceaccount:"+placeholder("namespace")+":"+placeholder("service-account")),
+				"--resource-group", placeholder("resource-group"), "--issuer", issuer, "--subject", cmp.Or(subject, "system:serviceaccount:"+placeholder("namespace")+":"+placeholder("service-account")),
 				"--audiences", "api://AzureADTokenExchange"),
 		}}
 	default:
@@ -56,15 +59,6 @@ func (x explainer) workloadProblem(s *source, detail string, err error) *problem
 		p.Fixes = []fix{{Text: "Check the pod's workload identity settings: AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE, as the webhook sets them."}}
 	}
 	return p
-}
-
-// issuerWord is the issuer as a command word: a command substitution the
-// app wrote goes in as it is.
-func issuerWord(issuer string) any {
-	if len(issuer) > 2 && issuer[:2] == "$(" {
-		return raw(issuer)
-	}
-	return issuer
 }
 
 // submatch is re's first group in s, or "".

@@ -407,8 +407,8 @@ func TestReadEntraAnswer(t *testing.T) {
 }
 
 // TestClassifierEdges covers answers the stand-in does not play: Key
-// Vault's own 500, an untrusted certificate on Entra ID's host, and the
-// issuer of a federated credential found by a command.
+// Vault's own 500, an untrusted certificate on Entra ID's host, and a
+// federated credential's issuer that Entra ID's answer does not name.
 func TestClassifierEdges(t *testing.T) {
 	t.Parallel()
 	x := explainer{cfg: config{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret"}}
@@ -421,11 +421,13 @@ func TestClassifierEdges(t *testing.T) {
 	if p := x.networkProblem(err); p == nil || !strings.Contains(p.Cause, "login.microsoftonline.com") || !strings.Contains(p.Fixes[0].Command, "https://login.microsoftonline.com/") {
 		t.Errorf("untrusted certificate on Entra ID's host: %+v; want the page to name that host", p)
 	}
-	if got := cmd("--issuer", issuerWord("$(az aks show --query x)")); got != "--issuer $(az aks show --query x)" {
-		t.Errorf("issuer from a command = %s; want the substitution unquoted", got)
-	}
-	if got := cmd("--issuer", issuerWord("https://oidc.example/")); got != "--issuer https://oidc.example/" {
-		t.Errorf("issuer = %s", got)
+	// 700213 names the subject, not the issuer: the cluster's is looked up.
+	x.cfg.ClientID = "c"
+	w := &source{Name: "AKS workload identity", TypeName: "WorkloadIdentityCredential"}
+	resp = &http.Response{StatusCode: 400, Body: io.NopCloser(strings.NewReader(`{"error":"invalid_request","error_description":"AADSTS700213: No matching federated identity record found for presented assertion subject 'system:serviceaccount:default:kvmsigo'."}`))}
+	p := x.workloadProblem(w, "", &azidentity.AuthenticationFailedError{RawResponse: resp})
+	if len(p.Fixes) != 1 || !strings.Contains(p.Fixes[0].Command, "--issuer $(az aks show --name '<cluster>'") {
+		t.Errorf("federated credential fix without an issuer in the answer: %+v; want the issuer from az aks show, unquoted", p.Fixes)
 	}
 }
 

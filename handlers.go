@@ -104,9 +104,9 @@ func handleSecret(logger *slog.Logger, cfg config, creds *chain, reader *secretR
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), cfg.RequestTimeout)
 		defer cancel()
-		ctx, withAuthFailure := withAuthSeen(ctx)
+		ctx, authFailure := withSeen[authError](ctx)
 		s, err := reader.Read(ctx)
-		err = withAuthFailure(err)
+		err = withAuthFailure(authFailure, err)
 		v := view{Principal: creds.Principal(), Sources: usedSources}
 		if err != nil {
 			v.Sources = creds.statuses(err, v.Principal != nil)
