@@ -148,22 +148,12 @@ func managedIdentitySource(cfg config, opts azcore.ClientOptions) source {
 	name := cfg.Host.identityName()
 	switch {
 	case cfg.IdentityEndpoint != "" && cfg.IdentityHeader != "":
-		s := source{Name: name + " (2019-08-01)", TypeName: "ManagedIdentityCredential"}
-		o := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: onlyTo(cfg.IdentityEndpoint, opts)}
-		if clientID != "" {
-			o.ID = azidentity.ClientID(clientID)
-			s.Name = userAssigned(name) + " (2019-08-01)"
-		}
-		cred, err := azidentity.NewManagedIdentityCredential(o)
-		s.cred = orError(cred, err)
-		return s
+		return azidentityMISource(name, "(2019-08-01)", cfg.IdentityEndpoint, clientID, opts)
 	case cfg.IdentityEndpoint != "" && cfg.IMDSEndpoint != "":
 		// Azure Arc sets IDENTITY_ENDPOINT and IMDS_ENDPOINT; azidentity
-		// speaks its protocol (its managed_identity_client.go).
-		s := source{Name: "Azure Arc managed identity", TypeName: "ManagedIdentityCredential"}
-		cred, err := azidentity.NewManagedIdentityCredential(&azidentity.ManagedIdentityCredentialOptions{ClientOptions: onlyTo(cfg.IdentityEndpoint, opts)})
-		s.cred = orError(cred, err)
-		return s
+		// speaks its protocol (its managed_identity_client.go). Arc takes no
+		// user-assigned identity.
+		return azidentityMISource("Azure Arc managed identity", "", cfg.IdentityEndpoint, "", opts)
 	case cfg.MSIEndpoint != "" && cfg.MSISecret != "":
 		s := source{Name: name + " (2017-09-01)", TypeName: "ManagedIdentityCredential"}
 		if clientID != "" {
@@ -174,7 +164,11 @@ func managedIdentitySource(cfg config, opts azcore.ClientOptions) source {
 		return s
 	}
 	if cfg.TokenSources == "ManagedIdentityCredential" {
-		return imdsSource(clientID, opts)
+		// A virtual machine's or scale set's identity, through the instance
+		// metadata service: asked only when AZURE_TOKEN_CREDENTIALS says
+		// so, for anywhere else a request to its address is a probe that
+		// slows a laptop's start.
+		return azidentityMISource("virtual machine managed identity", "(IMDS)", "http://"+imdsAddress, clientID, opts)
 	}
 	why := "IDENTITY_ENDPOINT and IDENTITY_HEADER (or MSI_ENDPOINT and MSI_SECRET) are not set: this is not an Azure host with a managed identity"
 	if cfg.Host.Name != "" {
@@ -193,18 +187,16 @@ func userAssigned(name string) string {
 // MSAL builds in (apps/managedidentity: imdsDefaultEndpoint).
 const imdsAddress = "169.254.169.254"
 
-// imdsSource is the managed identity of a virtual machine or scale set,
-// through the instance metadata service. The app asks it only when
-// AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential says so: elsewhere a
-// request to its address is a probe that slows a laptop's start.
-func imdsSource(clientID string, opts azcore.ClientOptions) source {
-	name := "virtual machine managed identity"
-	s := source{Name: name + " (IMDS)", TypeName: "ManagedIdentityCredential"}
-	o := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: onlyTo("http://"+imdsAddress, opts)}
+// azidentityMISource is a managed identity through azidentity, whose
+// requests may go only to endpoint (onlyTo); clientID, when set, selects a
+// user-assigned identity. The page calls it name and then kind.
+func azidentityMISource(name, kind, endpoint, clientID string, opts azcore.ClientOptions) source {
+	o := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: onlyTo(endpoint, opts)}
 	if clientID != "" {
 		o.ID = azidentity.ClientID(clientID)
-		s.Name = userAssigned(name) + " (IMDS)"
+		name = userAssigned(name)
 	}
+	s := source{Name: strings.TrimSpace(name + " " + kind), TypeName: "ManagedIdentityCredential"}
 	cred, err := azidentity.NewManagedIdentityCredential(o)
 	s.cred = orError(cred, err)
 	return s
