@@ -129,7 +129,7 @@ func BenchmarkPing(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	headed := httptest.NewServer(securityHeaders(pg.csp, bare.Config.Handler))
+	headed := httptest.NewServer(securityHeaders(pg.csp, false, bare.Config.Handler))
 	b.Cleanup(headed.Close)
 	p, m = sideBySide(app, headed.URL+"/ping", 40000, 8, 4)
 	report(b, "ping/bare handler with the same headers", p.PerSecond()/m.PerSecond(), "ratio")

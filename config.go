@@ -97,7 +97,8 @@ func loadConfig(getenv func(string) string) config {
 		vaultVar, vault = "KEY_VAULT_URI", getenv("KEY_VAULT_URI")
 	}
 	if err := checkVaultURL(vault); err != "" {
-		c.Problems = append(c.Problems, configProblem{vaultVar, vault, err, exampleVaultURL})
+		// Shown without its user info and query, which may hold a password or a signature.
+		c.Problems = append(c.Problems, configProblem{vaultVar, redactURL(vault), err, exampleVaultURL})
 	} else {
 		c.VaultURL = vault
 	}
@@ -122,6 +123,11 @@ func loadConfig(getenv func(string) string) config {
 	}
 
 	c.Warnings = partialSettings(c)
+	// A setting's value is shown on the page and in the log: never a secret in it.
+	r := newRedactor(c)
+	for i := range c.Problems {
+		c.Problems[i].Found = r.text(c.Problems[i].Found)
+	}
 	return c
 }
 
@@ -185,8 +191,10 @@ func checkVaultURL(s string) string {
 		return "not an absolute URL"
 	case u.Scheme != "https":
 		return "must use https: Key Vault accepts tokens only over TLS"
-	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/"):
-		return "must be the vault's base URL, with no path, query or user"
+	case u.User != nil:
+		return "has a user name or password in it: Key Vault takes none, and the app shows the URL without it; remove it, and change that password if it is one"
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || (u.Path != "" && u.Path != "/"):
+		return "must be the vault's base URL, with no path or query (the app shows the URL without its query)"
 	}
 	return ""
 }

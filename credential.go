@@ -253,23 +253,25 @@ func certificateCredential(cfg config, opts azcore.ClientOptions) (azcore.TokenC
 
 func azureCLISource(cfg config) source {
 	s := source{Name: "Azure CLI", TypeName: "AzureCLICredential"}
-	if !onPath("az", cfg.Path) {
+	az := findOnPath("az", cfg.Path)
+	if az == "" {
 		s.Skipped = "az is not on PATH: install the Azure CLI (https://aka.ms/installazurecli), then run az login"
 		return s
 	}
-	cred, err := azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{TenantID: cfg.TenantID})
-	s.cred = orError(cred, err)
+	s.cred = &azCLICredential{az: az, tenant: cfg.TenantID}
 	return s
 }
 
-// onPath reports whether an executable named name is in one of path's directories.
-func onPath(name, path string) bool {
+// findOnPath is the executable named name in the first of path's
+// directories that has one, or "".
+func findOnPath(name, path string) string {
 	for _, dir := range filepath.SplitList(path) {
-		if fi, err := os.Stat(filepath.Join(dir, name)); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
-			return true
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+			return p
 		}
 	}
-	return false
+	return ""
 }
 
 // orError returns cred, or a credential that reports err on every call: a

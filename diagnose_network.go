@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -37,7 +38,7 @@ func (networkWatch) Do(req *policy.Request) (*http.Response, error) {
 // permanentNetworkError reports whether retrying err cannot help.
 func permanentNetworkError(err error) bool {
 	var dnsErr *net.DNSError
-	return errors.As(err, &dnsErr) && dnsErr.IsNotFound || untrusted(err) != nil
+	return errors.As(err, &dnsErr) && dnsErr.IsNotFound || untrusted(err) != nil || tooLarge(err) != nil
 }
 
 // untrusted returns the certificate error within err, or nil.
@@ -84,6 +85,8 @@ func (x explainer) networkProblem(err error) *problem {
 		}
 	}
 	switch {
+	case tooLarge(err) != nil:
+		return x.tooLargeProblem(tooLarge(err).Origin)
 	case errors.As(err, &opErr) && opErr.Op == "proxyconnect":
 		return x.proxyProblem(host, "The proxy could not be reached", "it did not answer: "+firstLine(opErr.Err.Error()))
 	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
@@ -98,14 +101,22 @@ func (x explainer) networkProblem(err error) *problem {
 	return nil
 }
 
+// proxyProblem explains a proxy's failure. The proxy's URL is shown
+// without its user info: the fix asks for the credential instead (curl
+// prompts for the password).
 func (x explainer) proxyProblem(host, title, what string) *problem {
+	proxy, hasUser := withoutUserInfo(x.cfg.Proxy)
+	words := []any{"curl", "-sSI", "--proxy", proxy}
+	if hasUser {
+		words = append(words, "--proxy-user", placeholder("user"))
+	}
 	return &problem{
 		Status: http.StatusBadGateway,
 		Title:  title,
-		Cause:  "Requests to Azure go through the proxy " + x.cfg.ProxyVar + "=" + x.cfg.Proxy + ", and " + what + ".",
+		Cause:  "Requests to Azure go through the proxy " + x.cfg.ProxyVar + "=" + redactURL(x.cfg.Proxy) + ", and " + what + ".",
 		Fixes: []fix{{
 			Text:    "Check the proxy lets this machine reach " + host + ". If this network needs no proxy, remove " + x.cfg.ProxyVar + " from the app's environment and start the app again.",
-			Command: cmd("curl", "-sSI", "--proxy", x.cfg.Proxy, "https://"+host+"/"),
+			Command: cmd(append(words, "https://"+host+"/")...),
 		}},
 	}
 }
@@ -137,4 +148,16 @@ func (x explainer) untrustedProblem(host string, reason error) *problem {
 			{Text: "If it is your organisation's inspection CA, add it to the trusted roots for the app (a PEM file), then start the app again.", Command: cmd("export", assign("SSL_CERT_FILE", placeholder("path-to-your-ca.pem")))},
 		},
 	}
+}
+
+// tooLargeProblem explains an answer cut off at maxAnswer bytes: no Azure
+// service answers so, so something between the app and it does.
+func (x explainer) tooLargeProblem(origin string) *problem {
+	p := &problem{
+		Status: http.StatusBadGateway,
+		Title:  "An answer was too large to read",
+		Cause:  fmt.Sprintf("%s sent an answer larger than %d KiB, which no Azure answer is; the app read no more of it. A proxy or another server answering for Azure is the usual reason.", redactURL(origin), maxAnswer>>10),
+		Fixes:  []fix{{Text: "See what this machine receives from that host:", Command: cmd("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download} bytes\\n", redactURL(origin)+"/")}},
+	}
+	return p
 }

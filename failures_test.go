@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -254,13 +255,10 @@ func checkFixes(t *testing.T, body string, want, not []string) {
 }
 
 // TestFixCommandsPaste renders every failure's fixes and pastes each
-// command into sh -n: it must parse, and be one command.
+// command into sh, bash and zsh (macOS's default shell) with -n: it must
+// parse in each, and be one command.
 func TestFixCommandsPaste(t *testing.T) {
 	t.Parallel()
-	sh, err := exec.LookPath("sh")
-	if err != nil {
-		t.Skip("no sh")
-	}
 	var commands []string
 	for _, p := range explainedProblems() {
 		for _, f := range p.Fixes {
@@ -272,12 +270,66 @@ func TestFixCommandsPaste(t *testing.T) {
 	if len(commands) < 20 {
 		t.Fatalf("only %d commands to check; the table lost its rows", len(commands))
 	}
-	for _, c := range commands {
-		if out, err := exec.Command(sh, "-n", "-c", c).CombinedOutput(); err != nil {
-			t.Errorf("sh -n -c %q: %v\n%s", c, err, out)
+	for _, shell := range pasteShells(t) {
+		for _, c := range commands {
+			if out, err := exec.Command(shell, "-n", "-c", c).CombinedOutput(); err != nil || len(out) > 0 {
+				t.Errorf("%s -n -c %q: %v\n%s", shell, c, err, out)
+			}
 		}
+	}
+	for _, c := range commands {
 		if err := oneCommand(c); err != "" {
 			t.Errorf("%q is not one command: %s", c, err)
+		}
+	}
+}
+
+// pasteShells are the shells a user pastes a fix into; .ci/run installs
+// zsh, so that it is never skipped there.
+func pasteShells(t *testing.T) []string {
+	var shells []string
+	for _, name := range []string{"sh", "bash", "zsh"} {
+		path, err := exec.LookPath(name)
+		if err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("%s is not installed; .ci/run installs it", name)
+			}
+			t.Logf("%s is not installed: not checked", name)
+			continue
+		}
+		shells = append(shells, path)
+	}
+	return shells
+}
+
+// TestShellQuoteRoundTrip pastes words that shells expand (a leading = or
+// ~, globs, history, variables, quotes) into each shell, as the fixes
+// quote them: each shell must hand the command the very same words.
+func TestShellQuoteRoundTrip(t *testing.T) {
+	t.Parallel()
+	words := []string{"=ls", "~root", "~", "*", "a?b", "[ab]", "{a,b}", "!!", "a!b", "$HOME", "${x}", "`id`", "$(id)",
+		"it's", `say "hi"`, `a\b`, "a b", "#x", "x#y", "%1", "^x", "a=b", "--k=v", "a;b", "a|b", "a&b", "a>b", "<value>",
+		"[?clientId=='c'].id", "tab\there", "ünïcödé", "-"}
+	args := []any{"printf", raw(`'%s\n'`)}
+	for _, w := range words {
+		args = append(args, w)
+	}
+	line := cmd(args...)
+	for _, shell := range pasteShells(t) {
+		// zsh reads ~ and = expansions, history and globs as an interactive
+		// user's shell does only with these options; -f skips rc files.
+		argv := []string{"-c", line}
+		if strings.HasSuffix(shell, "zsh") {
+			argv = []string{"-f", "-o", "EQUALS", "-c", line}
+		}
+		out, err := exec.Command(shell, argv...).CombinedOutput()
+		if err != nil {
+			t.Errorf("%s -c %q: %v\n%s", shell, line, err, out)
+			continue
+		}
+		got := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+		if !slices.Equal(got, words) {
+			t.Errorf("%s hands the command %q; want %q", shell, got, words)
 		}
 	}
 }

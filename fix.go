@@ -38,12 +38,13 @@ func cmd(words ...any) string {
 type raw string
 
 // shellQuote returns s as one shell word: bare when it holds only
-// characters no shell treats specially; in double quotes when it holds
+// characters no shell treats specially (and does not start with =, which
+// zsh expands to a command's path: =ls is /usr/bin/ls); in double quotes when it holds
 // single quotes (a JMESPath literal) and nothing double quotes expand;
 // else in single quotes.
 func shellQuote(s string) string {
 	switch {
-	case s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@%+=,") == "":
+	case s != "" && s[0] != '=' && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@%+=,") == "":
 		return s
 	case strings.Contains(s, "'") && !strings.ContainsAny(s, "\"$`\\!"):
 		return `"` + s + `"`

@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -62,7 +63,7 @@ type view struct {
 func newServer(logger *slog.Logger, cfg config, creds *chain, reader *secretReader, pg *page) http.Handler {
 	mux := http.NewServeMux()
 	addRoutes(mux, logger, cfg, creds, reader, pg)
-	return logRequests(logger, securityHeaders(pg.csp, mux))
+	return logRequests(logger, securityHeaders(pg.csp, cfg.Host.Name != "", refuseBodies(mux)))
 }
 
 // addRoutes lists every route. GET patterns also answer HEAD; ServeMux
@@ -89,11 +90,11 @@ func handleSecret(logger *slog.Logger, cfg config, creds *chain, reader *secretR
 	// What start-up already knows needs no call to Azure: invalid settings,
 	// or no identity to authenticate with.
 	var known view
-	switch x := (explainer{cfg: cfg}); {
+	switch x, r := (explainer{cfg: cfg}), newRedactor(cfg); {
 	case len(cfg.Problems) > 0 || reader == nil:
-		known.Problem = x.configurationProblem(cfg.Problems)
+		known.Problem = r.problem(x.configurationProblem(cfg.Problems))
 	case creds.active == nil:
-		known = view{Problem: x.noIdentity(), Sources: creds.statuses(nil, false)}
+		known = view{Problem: r.problem(x.noIdentity()), Sources: creds.statuses(nil, false)}
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
@@ -104,15 +105,12 @@ func handleSecret(logger *slog.Logger, cfg config, creds *chain, reader *secretR
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), cfg.RequestTimeout)
 		defer cancel()
-		ctx, authFailure := withSeen[authError](ctx)
-		s, err := reader.Read(ctx)
-		err = withAuthFailure(authFailure, err)
+		s, failed := reader.Read(ctx)
 		v := view{Principal: creds.Principal(), Sources: usedSources}
-		if err != nil {
-			v.Sources = creds.statuses(err, v.Principal != nil)
-			v.Problem = explainer{cfg, v.Principal}.explain(err)
+		if failed != nil {
+			v.Problem, v.Sources = failed.problem, failed.sources
 			logger.LogAttrs(r.Context(), slog.LevelWarn, "reading the secret failed",
-				slog.Int("status", v.Problem.Status), slog.String("problem", v.Problem.Title), slog.String("error", firstLine(err.Error())))
+				slog.Int("status", v.Problem.Status), slog.String("problem", v.Problem.Title), slog.String("error", failed.log))
 		} else {
 			v.Secret = &s
 		}
@@ -157,8 +155,14 @@ func (pg *page) render(w http.ResponseWriter, r *http.Request, logger *slog.Logg
 }
 
 // securityHeaders sets the headers every response carries. The values are
-// built once: every response, /ping's included, pays for them.
-func securityHeaders(csp string, next http.Handler) http.Handler {
+// built once: every response, /ping's included, pays for them. A response
+// to a request that arrived over HTTPS also tells browsers to use nothing
+// else (HSTS): the request's own TLS, or on an Azure host (onAzure) its
+// front end's X-Forwarded-Proto, since App Service ends TLS at its load
+// balancers and marks the forwarded request so (App Service docs,
+// "Configure a Linux Node.js app": detect HTTPS session). A laptop's plain
+// HTTP gets none: there X-Forwarded-Proto is whatever the client sent.
+func securityHeaders(csp string, onAzure bool, next http.Handler) http.Handler {
 	fixed := http.Header{
 		"X-Content-Type-Options":  {"nosniff"},
 		"Content-Security-Policy": {csp},
@@ -169,6 +173,27 @@ func securityHeaders(csp string, next http.Handler) http.Handler {
 		h := w.Header()
 		for k, v := range fixed {
 			h[k] = v // shared, never modified: net/http only reads them
+		}
+		if r.TLS != nil || onAzure && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+			h["Strict-Transport-Security"] = hsts
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// hsts asks browsers to use HTTPS for a year (RFC 6797).
+var hsts = []string{"max-age=31536000"}
+
+// refuseBodies answers 413 to a request with a body, and closes its
+// connection: no route reads one, and an unread body the server would
+// otherwise wait to drain before reusing the connection. (The server's
+// ReadTimeout still bounds a body that is promised and never sent.)
+func refuseBodies(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength != 0 {
+			w.Header().Set("Connection", "close")
+			http.Error(w, "no route of this app takes a request body", http.StatusRequestEntityTooLarge)
+			return
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -30,6 +30,9 @@ func main() {
 	}
 }
 
+// readTimeout bounds reading one request, headers and body.
+const readTimeout = 5 * time.Second
+
 // shutdownTimeout is how long in-flight requests get to finish on SIGTERM.
 const shutdownTimeout = 20 * time.Second
 
@@ -72,11 +75,15 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 }
 
 // newHTTPServer bounds what a slow or hostile client can hold: header
-// reading, the whole response, idle keep-alives and header size.
+// reading, the whole request with any body it promises (no route reads
+// one, so a request that promises a body and never sends it is cut off,
+// and cannot hold up a graceful shutdown), the whole response, idle
+// keep-alives and header size.
 func newHTTPServer(handler http.Handler, cfg config, stderr io.Writer) *http.Server {
 	return &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       readTimeout,
 		WriteTimeout:      cfg.RequestTimeout + 10*time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
@@ -114,17 +121,22 @@ func newApp(logger *slog.Logger, cfg config, opts azcore.ClientOptions) (http.Ha
 		if err != nil {
 			return nil, fmt.Errorf("creating the Key Vault client: %w", err)
 		}
-		reader = newSecretReader(client, cfg)
+		reader = newSecretReader(client, cfg, explainFailure(cfg, creds))
 	}
 	return newServer(logger, cfg, creds, reader, pg), nil
 }
 
 // pipelineOptions is opts as every Azure pipeline of the app uses them:
-// each watches its own network failures (networkWatch), and Entra ID's
+// each watches its own network failures (networkWatch), reads no answer
+// past maxAnswer bytes (boundedTransport), and Entra ID's
 // host is AZURE_AUTHORITY_HOST's when it is set, read through getenv
 // rather than by azidentity from the process.
 func pipelineOptions(cfg config, opts azcore.ClientOptions) azcore.ClientOptions {
 	opts.PerRetryPolicies = append(slices.Clone(opts.PerRetryPolicies), networkWatch{})
+	if opts.Transport == nil {
+		opts.Transport = defaultTransport()
+	}
+	opts.Transport = boundedTransport{opts.Transport}
 	if cfg.AuthorityHost != "" {
 		opts.Cloud.ActiveDirectoryAuthorityHost = cfg.AuthorityHost
 	}

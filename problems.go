@@ -54,6 +54,32 @@ func (c *chain) statuses(err error, issued bool) []sourceStatus {
 	return out
 }
 
+// failure is a failed read as every view of it shows it: explained once,
+// redacted, and never changed after, so that views may share it.
+type failure struct {
+	problem *problem
+	sources []sourceStatus
+	log     string // the error's first line, for the log
+}
+
+// explainFailure returns the function that explains a failed read, with
+// what the app knows: cfg, and the chain's principal and sources.
+func explainFailure(cfg config, creds *chain) func(error) *failure {
+	r := newRedactor(cfg)
+	return func(err error) *failure {
+		p := creds.Principal()
+		f := &failure{
+			problem: r.problem(explainer{cfg, p}.explain(err)),
+			sources: creds.statuses(err, p != nil),
+			log:     r.text(firstLine(err.Error())),
+		}
+		for i := range f.sources {
+			f.sources[i].Detail = r.text(f.sources[i].Detail)
+		}
+		return f
+	}
+}
+
 // explainer turns an error from reading the secret into a problem.
 type explainer struct {
 	cfg       config

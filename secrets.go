@@ -40,19 +40,30 @@ type secretReader struct {
 
 	cached atomic.Pointer[secret]
 	group  singleflight.Group
+	// explain turns a failed read into what its views show. It runs once
+	// per failure, inside the read: a failed answer's body is read there,
+	// and views that share a refresh share only the explanation.
+	explain func(error) *failure
 }
 
-func newSecretReader(client *azsecrets.Client, cfg config) *secretReader {
+func newSecretReader(client *azsecrets.Client, cfg config, explain func(error) *failure) *secretReader {
 	return &secretReader{client: client, vault: cfg.VaultURL, name: cfg.SecretName, ttl: cfg.SecretCacheTTL,
-		timeout: cfg.RequestTimeout, warming: make(chan struct{}, 1)}
+		timeout: cfg.RequestTimeout, warming: make(chan struct{}, 1), explain: explain}
+}
+
+// readResult is what one read gives its views: the secret or the failure.
+type readResult struct {
+	secret  secret
+	failure *failure
 }
 
 // Read returns the secret: from the cache while it is younger than the TTL,
 // else from Key Vault, with concurrent misses sharing one request. A failed
 // refresh is returned as the failure it is, never as the expired value.
-func (r *secretReader) Read(ctx context.Context) (secret, error) {
+func (r *secretReader) Read(ctx context.Context) (secret, *failure) {
 	if r.ttl <= 0 {
-		return r.fetch(ctx)
+		res := r.fetch(ctx)
+		return res.secret, res.failure
 	}
 	if s := r.cached.Load(); s != nil && time.Since(s.FetchedAt) < r.ttl {
 		return *s, nil
@@ -60,21 +71,31 @@ func (r *secretReader) Read(ctx context.Context) (secret, error) {
 	ch := r.group.DoChan("", func() (any, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.timeout)
 		defer cancel()
-		s, err := r.fetch(ctx)
-		if err == nil {
-			r.cached.Store(&s)
+		res := r.fetch(ctx)
+		if res.failure == nil {
+			r.cached.Store(&res.secret)
 		}
-		return s, err
+		return res, nil
 	})
 	select {
 	case res := <-ch:
-		return res.Val.(secret), res.Err
+		v := res.Val.(readResult)
+		return v.secret, v.failure
 	case <-ctx.Done():
-		return secret{}, ctx.Err()
+		return secret{}, r.explain(ctx.Err())
 	}
 }
 
-func (r *secretReader) fetch(ctx context.Context) (secret, error) {
+// fetch reads the secret from Key Vault, and explains a failure there.
+func (r *secretReader) fetch(ctx context.Context) readResult {
+	s, err := r.get(ctx)
+	if err != nil {
+		return readResult{failure: r.explain(err)}
+	}
+	return readResult{secret: s}
+}
+
+func (r *secretReader) get(ctx context.Context) (secret, error) {
 	if !r.warm.Load() {
 		select {
 		case r.warming <- struct{}{}:
@@ -83,12 +104,13 @@ func (r *secretReader) fetch(ctx context.Context) (secret, error) {
 			return secret{}, ctx.Err()
 		}
 	}
+	ctx, authFailure := withSeen[authError](ctx)
 	resp, err := r.client.GetSecret(ctx, r.name, "", nil)
 	if err != nil {
 		if respErr := (*azcore.ResponseError)(nil); errors.As(err, &respErr) && respErr.StatusCode != http.StatusUnauthorized {
 			r.warm.Store(true) // the challenge is done; Key Vault judged the token
 		}
-		return secret{}, err
+		return secret{}, withAuthFailure(authFailure, err)
 	}
 	r.warm.Store(true)
 	s := secret{Name: r.name, Vault: r.vault, FetchedAt: time.Now()}

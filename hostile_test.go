@@ -1,0 +1,430 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+)
+
+// These tests play what no Azure service sends but a proxy, a hostile
+// upstream or a careless client can: credentials in settings, secrets
+// echoed back, endless bodies, bodies promised and never sent.
+
+// proxyPass is a corporate proxy's password, in HTTPS_PROXY.
+const proxyPass = "pr0xy-pa55word"
+
+// TestCredentialsInURLsNeverShown: a password in HTTPS_PROXY or in
+// KEY_VAULT_URL, and a signature in KEY_VAULT_URL's query, reach neither
+// the page (HTML and JSON) nor the log; the proxy's fix asks for the
+// credential instead.
+func TestCredentialsInURLsNeverShown(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name      string
+		fault     standin.Fault
+		env       []string // "<proxy>" is the stand-in's proxy with user info
+		wantTitle string
+		wantFix   string // a whole fix command; "<proxyhost>" is the proxy's host:port
+		secrets   []string
+	}{
+		{"proxy down", standin.FaultProxyDown, []string{"HTTPS_PROXY", "<proxy>"}, "The proxy could not be reached",
+			"curl -sSI --proxy http://<proxyhost> --proxy-user '<user>' https://kv.", []string{proxyPass}},
+		{"proxy refuses", standin.FaultDown, []string{"HTTPS_PROXY", "<proxy>"}, "The proxy failed the request",
+			"curl -sSI --proxy http://<proxyhost> --proxy-user '<user>' https://kv.", []string{proxyPass}},
+		{"KEY_VAULT_URL with a password", "", []string{"KEY_VAULT_URL", "https://admin:kv-pa55word@kv.vault.azure.net/"}, "The app is not configured",
+			"export KEY_VAULT_URL='https://<your-vault-name>.vault.azure.net/'", []string{"kv-pa55word", "admin"}},
+		{"KEY_VAULT_URL with a signature", "", []string{"KEY_VAULT_URL", "https://kv.vault.azure.net/?sig=c2lnbmF0dXJlLXNlY3JldA"}, "The app is not configured",
+			"export KEY_VAULT_URL='https://<your-vault-name>.vault.azure.net/'", []string{"c2lnbmF0dXJlLXNlY3JldA"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := startStandIn(t, standin.Options{})
+			s.SetFault(tt.fault)
+			proxyHost := strings.TrimPrefix(s.ProxyURL(), "http://")
+			env := envFor(t, s, standin.ServicePrincipal)
+			for i := 0; i+1 < len(tt.env); i += 2 {
+				env[tt.env[i]] = strings.ReplaceAll(tt.env[i+1], "<proxy>", "http://corp-user:"+proxyPass+"@"+proxyHost)
+			}
+			env["PATH"] = t.TempDir()
+			app := startApp(t, env, s)
+			resp, body := fetch(t, "GET", app.URL+"/", "application/json")
+			v := checkProblem(t, resp, body, failureCase{wantStatus: problemStatus(tt.wantTitle), wantTitle: tt.wantTitle})
+			want := strings.ReplaceAll(tt.wantFix, "<proxyhost>", proxyHost)
+			if !hasFixPrefix(v.Problem.Fixes, want) {
+				t.Errorf("fixes = %+v; want one whose command starts %q", v.Problem.Fixes, want)
+			}
+			_, page := fetch(t, "GET", app.URL+"/", "text/html")
+			for _, secret := range tt.secrets {
+				for what, text := range map[string]string{"JSON": body, "HTML": page, "log": app.Logs.String()} {
+					if strings.Contains(text, secret) {
+						t.Errorf("the %s shows %q:\n%s", what, secret, text)
+					}
+				}
+			}
+		})
+	}
+}
+
+func problemStatus(title string) int {
+	if title == "The app is not configured" {
+		return http.StatusInternalServerError
+	}
+	return http.StatusBadGateway
+}
+
+func hasFixPrefix(fixes []fix, prefix string) bool {
+	for _, f := range fixes {
+		if strings.HasPrefix(f.Command, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSharedFailureExplainedOnce: with SECRET_CACHE_TTL, views that join
+// one failed refresh share it. Every one of hundreds of concurrent views
+// must get the same explanation, and the race detector must see no race
+// over the failed answer.
+func TestSharedFailureExplainedOnce(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name  string
+		fault standin.Fault
+		id    standin.Identity
+	}{
+		{"Entra ID 503", standin.FaultEntraDown, standin.ServicePrincipal},
+		{"identity endpoint 400", standin.FaultNoUAMI, standin.AppServiceLegacy},
+		{"Key Vault 403", standin.FaultRBAC, standin.ServicePrincipal},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := startStandIn(t, standin.Options{})
+			s.SetFault(tt.fault)
+			env := envFor(t, s, tt.id, "SECRET_CACHE_TTL", "1h", "PATH", t.TempDir())
+			app := startApp(t, env, s)
+			const views = 300
+			client := loadClient(64)
+			problems := make([]string, views)
+			var wg sync.WaitGroup
+			for i := range views {
+				wg.Go(func() {
+					req, _ := http.NewRequest("GET", app.URL+"/", nil)
+					req.Header.Set("Accept", "application/json")
+					resp, err := client.Do(req)
+					if err != nil {
+						problems[i] = err.Error()
+						return
+					}
+					defer resp.Body.Close()
+					var v view
+					if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || v.Problem == nil {
+						problems[i] = fmt.Sprintf("status %d, no problem (%v)", resp.StatusCode, err)
+						return
+					}
+					v.Problem.RequestID = "" // each refresh has its own
+					b, _ := json.Marshal(v.Problem)
+					problems[i] = string(b)
+				})
+			}
+			wg.Wait()
+			differ := 0
+			for _, p := range problems {
+				if p != problems[0] {
+					differ++
+					if differ <= 3 {
+						t.Errorf("a view's problem differs:\n%s\nfirst view's:\n%s", p, problems[0])
+					}
+				}
+			}
+			if differ > 0 {
+				t.Errorf("%d of %d views differ from the first", differ, views)
+			}
+		})
+	}
+}
+
+// TestBodylessRequestsAreCutOff: a client that promises a body and never
+// sends it is answered and cut off within the read timeout, and does not
+// hold up a graceful shutdown.
+func TestBodylessRequestsAreCutOff(t *testing.T) {
+	t.Parallel()
+	h, err := newApp(discardLogger(), loadConfig(mapEnv(nil)), azcore.ClientOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newHTTPServer(h, loadConfig(mapEnv(nil)), io.Discard)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+
+	const clients = 10
+	closed := make(chan time.Duration, clients)
+	start := time.Now()
+	for range clients {
+		conn, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		if _, err := io.WriteString(conn, "GET /ping HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			// Read until the server closes the connection; the deadline only
+			// ends a test the server would otherwise hold forever.
+			_ = conn.SetReadDeadline(time.Now().Add(readTimeout + 10*time.Second))
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err == nil {
+				if resp.StatusCode != http.StatusRequestEntityTooLarge {
+					t.Errorf("GET /ping with a promised body = %d; want 413", resp.StatusCode)
+				}
+				_, err = io.Copy(io.Discard, resp.Body)
+				if err == nil {
+					_, err = conn.Read(make([]byte, 1))
+				}
+			}
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				t.Errorf("the server still held the connection after %v", time.Since(start))
+			}
+			closed <- time.Since(start)
+		}()
+	}
+	// Shut down while they are open: it must finish well within run's grace.
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown with %d body-less connections open: %v; want it to finish within %v", clients, err, shutdownTimeout)
+	}
+	if err := <-served; err != http.ErrServerClosed {
+		t.Errorf("Serve = %v; want http.ErrServerClosed", err)
+	}
+	for range clients {
+		<-closed
+	}
+}
+
+// startHostileApp starts the app with its Azure traffic going to client
+// (a hostile server's own), with no stand-in.
+func startHostileApp(t *testing.T, env map[string]string, client *http.Client) testApp {
+	t.Helper()
+	logs := &syncBuffer{}
+	opts := azcore.ClientOptions{Transport: client, Retry: policy.RetryOptions{RetryDelay: 5 * time.Millisecond, MaxRetryDelay: 50 * time.Millisecond}}
+	h, err := newApp(slog.New(slog.NewTextHandler(logs, nil)), loadConfig(mapEnv(env)), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return testApp{URL: srv.URL, Logs: logs}
+}
+
+// startWithLegacyEndpoint starts the app against a stand-in's vault, its
+// 2017-09-01 identity endpoint at url: the app reads it through getenv, so
+// the test may run in parallel.
+func startWithLegacyEndpoint(t *testing.T, url string) testApp {
+	s := startStandIn(t, standin.Options{})
+	return startApp(t, envFor(t, s, standin.AppServiceLegacy, "MSI_ENDPOINT", url, "REQUEST_TIMEOUT", "10s", "PATH", t.TempDir()), s)
+}
+
+// startWithAz starts the app against a stand-in's vault, with an az that
+// runs script.
+func startWithAz(t *testing.T, script string) testApp {
+	dir := t.TempDir()
+	writeScript(t, filepath.Join(dir, "az"), script)
+	s := startStandIn(t, standin.Options{})
+	return startApp(t, envFor(t, s, standin.AzureCLI, "PATH", dir+":/usr/bin:/bin"), s)
+}
+
+// TestUpstreamsAreBounded: an endless or huge answer costs the app at most
+// maxAnswer bytes, and the page shows at most an excerpt of any text.
+func TestUpstreamsAreBounded(t *testing.T) {
+	t.Parallel()
+	t.Run("endless identity endpoint", func(t *testing.T) {
+		t.Parallel()
+		var sent sync.Map
+		endless := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusOK)
+			chunk := []byte(strings.Repeat("x", 32<<10))
+			n := 0
+			for {
+				if _, err := w.Write(chunk); err != nil {
+					sent.Store(r, n)
+					return
+				}
+				n += len(chunk)
+			}
+		}))
+		t.Cleanup(endless.Close)
+		app := startWithLegacyEndpoint(t, endless.URL+"/MSI/token/")
+		resp, body := fetch(t, "GET", app.URL+"/", "application/json")
+		checkProblem(t, resp, body, failureCase{wantStatus: 502, wantTitle: "An answer was too large to read"})
+	})
+	t.Run("huge Key Vault message", func(t *testing.T) {
+		t.Parallel()
+		for _, size := range []int{60 << 10, 10 << 20} {
+			vault := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusForbidden)
+				fmt.Fprintf(w, `{"error":{"code":"Forbidden","message":"%s","innererror":{"code":"ForbiddenByPolicy"}}}`, strings.Repeat("m", size))
+			}))
+			t.Cleanup(vault.Close)
+			env := map[string]string{"KEY_VAULT_URL": vault.URL + "/", "AZURE_TENANT_ID": standin.Tenant, "AZURE_CLIENT_ID": standin.ServicePrincipalID,
+				"AZURE_CLIENT_SECRET": standin.ClientSecret, "PATH": t.TempDir()}
+			app := startHostileApp(t, env, vault.Client())
+			for _, accept := range []string{"application/json", "text/html"} {
+				resp, body := fetch(t, "GET", app.URL+"/", accept)
+				if resp.StatusCode != http.StatusBadGateway || len(body) > 16<<10 {
+					t.Errorf("a %d-byte Key Vault message: %s page of %d bytes, status %d; want 502 and at most 16 KiB", size, accept, len(body), resp.StatusCode)
+				}
+			}
+		}
+	})
+	t.Run("huge az stderr", func(t *testing.T) {
+		t.Parallel()
+		app := startWithAz(t, "head -c 31457280 /dev/zero | tr '\\0' x >&2\nexit 1\n")
+		for _, accept := range []string{"application/json", "text/html"} {
+			resp, body := fetch(t, "GET", app.URL+"/", accept)
+			if resp.StatusCode != http.StatusBadGateway || len(body) > 16<<10 {
+				t.Errorf("30 MB of az stderr: %s page of %d bytes, status %d; want 502 and at most 16 KiB", accept, len(body), resp.StatusCode)
+			}
+		}
+	})
+}
+
+func writeScript(t *testing.T, path, body string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestEchoedSecretsRedacted: an upstream that echoes back a secret the app
+// sent, or a token, has neither shown on the page nor written to the log.
+func TestEchoedSecretsRedacted(t *testing.T) {
+	t.Parallel()
+	const token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJvaWQiOiIxMTExIiwidGlkIjoiMjIyMiJ9.c2lnbmF0dXJl"
+	const clientSecret = "sp-client-secret-0123456789"
+	t.Run("identity endpoint (2017-09-01)", func(t *testing.T) {
+		t.Parallel()
+		echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"StatusCode":400,"Message":"secret %s is not valid; last token %s","CorrelationId":"x"}`, r.Header.Get("secret"), token)
+		}))
+		t.Cleanup(echo.Close)
+		app := startWithLegacyEndpoint(t, echo.URL+"/MSI/token/")
+		checkNoSecrets(t, app, standin.IdentityHeader, token)
+	})
+	t.Run("Azure CLI", func(t *testing.T) {
+		t.Parallel()
+		app := startWithAz(t, "echo \"ERROR: AADSTS50173: the grant is no longer valid; token "+token+"\" >&2\nexit 1\n")
+		checkNoSecrets(t, app, token)
+	})
+	t.Run("Entra ID", func(t *testing.T) {
+		t.Parallel()
+		cfg := config{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", ClientID: "c", TenantID: "t", ClientSecret: clientSecret}
+		resp := &http.Response{StatusCode: 401, Body: io.NopCloser(strings.NewReader(
+			`{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided: ` + clientSecret + ` ` + token + `"}`))}
+		s := &source{Name: "service principal (client secret)", TypeName: "EnvironmentCredential"}
+		c := &chain{sources: []source{*s}}
+		c.active = &c.sources[0]
+		f := explainFailure(cfg, c)(&authError{Failed: c.active, Err: &azidentity.AuthenticationFailedError{RawResponse: resp}})
+		b, _ := json.Marshal(f.problem)
+		sources, _ := json.Marshal(f.sources)
+		for _, secret := range []string{clientSecret, token} {
+			for what, text := range map[string]string{"problem": string(b), "sources": string(sources), "log": f.log} {
+				if strings.Contains(text, secret) {
+					t.Errorf("the %s shows %q: %s", what, secret, text)
+				}
+			}
+		}
+		if !strings.Contains(string(b), "the client secret is wrong") {
+			t.Errorf("problem = %s; want it still classified: the client secret is wrong", b)
+		}
+	})
+}
+
+func checkNoSecrets(t *testing.T, app testApp, secrets ...string) {
+	t.Helper()
+	_, body := fetch(t, "GET", app.URL+"/", "application/json")
+	_, page := fetch(t, "GET", app.URL+"/", "text/html")
+	if !strings.Contains(body, `"problem"`) {
+		t.Fatalf("no problem on the page: %s", body)
+	}
+	for _, secret := range secrets {
+		for what, text := range map[string]string{"JSON": body, "HTML": page, "log": app.Logs.String()} {
+			if strings.Contains(text, secret) {
+				t.Errorf("the %s shows %q:\n%s", what, secret, text)
+			}
+		}
+	}
+}
+
+// TestHSTS: a response to a request that came over HTTPS (its own TLS, or
+// App Service's front end saying so) carries Strict-Transport-Security;
+// a laptop's plain HTTP gets none, whatever the client claims.
+func TestHSTS(t *testing.T) {
+	t.Parallel()
+	onAppService := map[string]string{"WEBSITE_SITE_NAME": "demo-app", "WEBSITE_RESOURCE_GROUP": "demo-rg"}
+	for _, tt := range []struct {
+		name  string
+		env   map[string]string
+		tls   bool
+		proto string
+		want  bool
+	}{
+		{"laptop, plain HTTP", nil, false, "", false},
+		{"laptop, a client claiming HTTPS", nil, false, "https", false},
+		{"laptop, its own TLS", nil, true, "", true},
+		{"App Service, forwarded HTTPS", onAppService, false, "https", true},
+		{"App Service, forwarded HTTP", onAppService, false, "http", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h, err := newApp(discardLogger(), loadConfig(mapEnv(tt.env)), azcore.ClientOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewUnstartedServer(h)
+			if tt.tls {
+				srv.StartTLS()
+			} else {
+				srv.Start()
+			}
+			t.Cleanup(srv.Close)
+			req, _ := http.NewRequest("GET", srv.URL+"/ping", nil)
+			if tt.proto != "" {
+				req.Header.Set("X-Forwarded-Proto", tt.proto)
+			}
+			resp, err := srv.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			got := resp.Header.Get("Strict-Transport-Security")
+			if (got != "") != tt.want || tt.want && got != "max-age=31536000" {
+				t.Errorf("Strict-Transport-Security = %q; want set: %v", got, tt.want)
+			}
+		})
+	}
+}

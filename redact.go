@@ -1,0 +1,157 @@
+package main
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// redactor cleans text that came from outside the app (an upstream's
+// answer, az's stderr, a setting the user typed) before a page or a log
+// shows it: the secrets the app holds, anything shaped like a token, a
+// URL's user info and query, and more than an excerpt's length.
+type redactor struct {
+	secrets []string
+	longest int // the longest secret's length
+}
+
+// minSecretLength is the shortest secret searched for: a shorter value
+// would match ordinary words on the page. Azure's are far longer (a client
+// secret has 40 characters, IDENTITY_HEADER is a GUID).
+const minSecretLength = 8
+
+// maxExcerpt is the most of one upstream text a page or a log shows.
+const maxExcerpt = 1024
+
+// newRedactor knows the secrets in cfg: the identity endpoint's header, the
+// client secret, the certificate's password and the proxy's password.
+func newRedactor(cfg config) redactor {
+	var r redactor
+	for _, s := range []string{cfg.IdentityHeader, cfg.MSISecret, cfg.ClientSecret, cfg.CertificatePass, proxyPassword(cfg.Proxy)} {
+		if len(s) >= minSecretLength {
+			r.secrets = append(r.secrets, s)
+			r.longest = max(r.longest, len(s))
+		}
+	}
+	return r
+}
+
+func proxyPassword(proxy string) string {
+	u, err := url.Parse(proxy)
+	if err != nil || u.User == nil {
+		return ""
+	}
+	p, _ := u.User.Password()
+	return p
+}
+
+var (
+	// jwtShape is a JSON Web Token: three base64url parts, the first two
+	// starting {" encoded (eyJ).
+	jwtShape = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
+	// urlUserInfo and urlQuery find a URL's user info and query in text.
+	urlUserInfo = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)[^\s/?#@"'<>]*@`)
+	urlQuery    = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://[^\s?#"'<>]*)\?[^\s#"'<>]*`)
+)
+
+// text is s as a page or a log may show it.
+func (r redactor) text(s string) string {
+	cut := false
+	if limit := 4 * maxExcerpt; len(s) > limit {
+		// Redact only what an excerpt can show, less a secret's length at
+		// the end: a secret cut in two there leaves no part to show.
+		s, cut = runePrefix(s, limit-r.longest), true
+	}
+	for _, secret := range r.secrets {
+		s = strings.ReplaceAll(s, secret, "[redacted]")
+	}
+	s = jwtShape.ReplaceAllString(s, "[redacted token]")
+	s = urlUserInfo.ReplaceAllString(s, "${1}[redacted]@")
+	s = urlQuery.ReplaceAllString(s, "${1}?[redacted]")
+	if len(s) > maxExcerpt || cut {
+		return runePrefix(s, maxExcerpt) + " … [cut]"
+	}
+	return s
+}
+
+// runePrefix is at most n bytes of s, cut at a character boundary.
+func runePrefix(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// problem returns a copy of p with every text redacted. Commands are
+// redacted too: they quote values that came from settings.
+func (r redactor) problem(p *problem) *problem {
+	out := *p
+	out.Title, out.Cause = r.text(p.Title), r.text(p.Cause)
+	out.Fixes = make([]fix, len(p.Fixes))
+	for i, f := range p.Fixes {
+		out.Fixes[i] = fix{Text: r.text(f.Text), Command: r.command(f.Command)}
+	}
+	out.RequestID = r.text(p.RequestID)
+	return &out
+}
+
+// command redacts a command's secrets and tokens with a word that means
+// the same to every shell, quoted or not, and never cuts it: a command cut
+// short would not run when pasted.
+func (r redactor) command(c string) string {
+	for _, secret := range r.secrets {
+		c = strings.ReplaceAll(c, secret, "REDACTED")
+	}
+	return jwtShape.ReplaceAllString(c, "REDACTED")
+}
+
+// withoutUserInfo is the URL s without its user info, and whether it had
+// any: a command that reaches a proxy names it so, and asks for the
+// credential apart.
+func withoutUserInfo(s string) (string, bool) {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return redactURL(s), false
+	}
+	u.User = nil
+	return redactURL(u.String()), true
+}
+
+// redactURL is a URL the user set, without its user info and query, for a
+// page or a log: https://user:pass@host/?sig=x → https://[redacted]@host/?[redacted].
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		// Unparseable: keep no part that could be user info or a query.
+		if i := strings.LastIndex(s, "@"); i >= 0 {
+			s = "[redacted]" + s[i:]
+		}
+		if i := strings.IndexAny(s, "?#"); i >= 0 {
+			s = s[:i] + "?[redacted]"
+		}
+		return runePrefix(s, maxExcerpt)
+	}
+	var b strings.Builder
+	if u.Scheme != "" {
+		b.WriteString(u.Scheme + "://")
+	}
+	if u.User != nil {
+		b.WriteString("[redacted]@")
+	}
+	b.WriteString(u.Host)
+	if u.Opaque != "" {
+		b.WriteString(u.Opaque)
+	}
+	b.WriteString(u.EscapedPath())
+	if u.RawQuery != "" || u.ForceQuery {
+		b.WriteString("?[redacted]")
+	}
+	if u.Fragment != "" {
+		b.WriteString("#[redacted]")
+	}
+	return runePrefix(b.String(), maxExcerpt)
+}
