@@ -49,7 +49,7 @@ func (c *azCLICredential) GetToken(ctx context.Context, opts policy.TokenRequest
 			login = append(login, "--tenant", tenant)
 		}
 		login = append(login, "--claims-challenge", base64.StdEncoding.EncodeToString([]byte(opts.Claims)))
-		return azcore.AccessToken{}, fmt.Errorf("Key Vault asks for more claims (multifactor authentication); run: %s", cmd(login...))
+		return azcore.AccessToken{}, fmt.Errorf("the vault asks for more claims (multifactor authentication); run: %s", cmd(login...))
 	}
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
@@ -82,7 +82,7 @@ func (c *azCLICredential) resolveTenant(requested string) (string, error) {
 	case !cliSafe(requested, ".-"):
 		return "", fmt.Errorf("the tenant %q has characters a tenant ID never has", requested)
 	case c.tenant != "" && c.tenant != "organizations":
-		return "", fmt.Errorf("Azure CLI isn't configured to acquire tokens for tenant %q: AZURE_TENANT_ID names %q", requested, c.tenant)
+		return "", fmt.Errorf("the Azure CLI source isn't configured to acquire tokens for tenant %q: AZURE_TENANT_ID names %q", requested, c.tenant)
 	}
 	return requested, nil
 }

@@ -97,8 +97,7 @@ func loadConfig(getenv func(string) string) config {
 		vaultVar, vault = "KEY_VAULT_URI", getenv("KEY_VAULT_URI")
 	}
 	if err := checkVaultURL(vault); err != "" {
-		// Shown without its user info and query, which may hold a password or a signature.
-		c.Problems = append(c.Problems, configProblem{vaultVar, redactURL(vault), err, exampleVaultURL})
+		c.Problems = append(c.Problems, configProblem{vaultVar, vault, err, exampleVaultURL})
 	} else {
 		c.VaultURL = vault
 	}
@@ -123,7 +122,8 @@ func loadConfig(getenv func(string) string) config {
 	}
 
 	c.Warnings = partialSettings(c)
-	// A setting's value is shown on the page and in the log: never a secret in it.
+	// A setting's value is shown on the page and in the log: never a secret
+	// in it, nor a URL's user info or query (a password, a signature).
 	r := newRedactor(c)
 	for i := range c.Problems {
 		c.Problems[i].Found = r.text(c.Problems[i].Found)

@@ -57,7 +57,7 @@ func (x explainer) identityProblem(s *source, detail string, err error) *problem
 		}}
 	case a.Status == 0 || a.Status >= 500:
 		p.Title = s.Name + ": the identity endpoint is not answering"
-		p.Cause = "The platform's identity endpoint (" + endpointVar + "=" + redactURL(endpoint) + ") failed: " + detail
+		p.Cause = "The platform's identity endpoint (" + endpointVar + "=" + endpoint + ") failed: " + detail
 		p.Fixes = []fix{{
 			Text:    "The endpoint belongs to the platform. Restart the app so that the platform starts it again and sets " + endpointVar + " and " + headerVar + " afresh.",
 			Command: x.cfg.Host.restart(),

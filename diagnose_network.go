@@ -101,9 +101,9 @@ func (x explainer) networkProblem(err error) *problem {
 	return nil
 }
 
-// proxyProblem explains a proxy's failure. The proxy's URL is shown
-// without its user info: the fix asks for the credential instead (curl
-// prompts for the password).
+// proxyProblem explains a proxy's failure. Its command names the proxy
+// without its user info and asks for the credential instead (curl prompts
+// for the password); the redactor strips it from the text.
 func (x explainer) proxyProblem(host, title, what string) *problem {
 	proxy, hasUser := withoutUserInfo(x.cfg.Proxy)
 	words := []any{"curl", "-sSI", "--proxy", proxy}
@@ -113,7 +113,7 @@ func (x explainer) proxyProblem(host, title, what string) *problem {
 	return &problem{
 		Status: http.StatusBadGateway,
 		Title:  title,
-		Cause:  "Requests to Azure go through the proxy " + x.cfg.ProxyVar + "=" + redactURL(x.cfg.Proxy) + ", and " + what + ".",
+		Cause:  "Requests to Azure go through the proxy " + x.cfg.ProxyVar + "=" + x.cfg.Proxy + ", and " + what + ".",
 		Fixes: []fix{{
 			Text:    "Check the proxy lets this machine reach " + host + ". If this network needs no proxy, remove " + x.cfg.ProxyVar + " from the app's environment and start the app again.",
 			Command: cmd(append(words, "https://"+host+"/")...),

@@ -185,13 +185,14 @@ func securityHeaders(csp string, onAzure bool, next http.Handler) http.Handler {
 var hsts = []string{"max-age=31536000"}
 
 // refuseBodies answers 413 to a request with a body, and closes its
-// connection: no route reads one, and an unread body the server would
-// otherwise wait to drain before reusing the connection. (The server's
-// ReadTimeout still bounds a body that is promised and never sent.)
+// connection at once: no route reads a body, and net/http would otherwise
+// wait to drain it, until the server's ReadTimeout, before closing.
 func refuseBodies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength != 0 {
 			w.Header().Set("Connection", "close")
+			// Reading is over for this connection: the drain fails at once.
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now())
 			http.Error(w, "no route of this app takes a request body", http.StatusRequestEntityTooLarge)
 			return
 		}

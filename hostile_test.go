@@ -16,6 +16,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -426,5 +427,92 @@ func TestHSTS(t *testing.T) {
 				t.Errorf("Strict-Transport-Security = %q; want set: %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestAzOutputCapped: what az writes is kept up to maxAnswer bytes, however
+// much it writes, on stdout and on stderr.
+func TestAzOutputCapped(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ name, script string }{
+		{"stderr", "head -c 31457280 /dev/zero | tr '\\0' x >&2\nexit 1\n"},
+		{"stdout", "printf '{\"accessToken\": \"'; head -c 31457280 /dev/zero | tr '\\0' x\nexit 0\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			writeScript(t, filepath.Join(dir, "az"), tt.script)
+			c := &azCLICredential{az: filepath.Join(dir, "az")}
+			_, err := c.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{"https://vault.azure.net/.default"}})
+			if err == nil {
+				t.Fatal("GetToken succeeded; want an error")
+			}
+			if len(err.Error()) > maxAnswer {
+				t.Errorf("the error holds %d bytes of what az wrote; want at most %d", len(err.Error()), maxAnswer)
+			}
+		})
+	}
+}
+
+// TestRedactorText: what the redactor lets a page or a log show.
+func TestRedactorText(t *testing.T) {
+	t.Parallel()
+	const secret = "s3cret-value-0123456789"
+	spaced := "a pass phrase with spaces, " + strings.Repeat("x", 37) // 64 bytes
+	r := newRedactor(config{ClientSecret: secret, IdentityHeader: "short", Proxy: "http://u:proxy-password@p:3128", CertificatePass: spaced})
+	long := strings.Repeat("é", 3000) // 6000 bytes: a cut must fall between characters
+	// Many secrets shrink on redaction, so that the one the text cuts in
+	// two at the limit would fall inside the excerpt.
+	packed := strings.Repeat("b", 32) + strings.Repeat(spaced, 64) + strings.Repeat(" ", 4*maxExcerpt)
+	jwt := "eyJhbGciOiJSUzI1NiJ9.eyJ" + strings.Repeat("Q", 297) + ".abc_DEF-1" // a real one is 1–2 KB
+	tokens := strings.Repeat(jwt+" ", 4*maxExcerpt/len(jwt)+1)
+	for _, tt := range []struct {
+		name, in  string
+		want, not []string
+	}{
+		{"a known secret", "bad secret " + secret + ".", []string{"bad secret [redacted]."}, []string{secret}},
+		{"the proxy's password", "proxy-password rejected", []string{"[redacted] rejected"}, []string{"proxy-password"}},
+		{"a short setting is not searched for", "a short answer", []string{"a short answer"}, nil},
+		{"a token", "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc_DEF-1 end", []string{"token [redacted token] end"}, []string{"eyJ"}},
+		{"user info and query", `Get "https://user:pw@kv.vault.azure.net/x?sig=abc&se=1": EOF`, []string{`Get "https://[redacted]@kv.vault.azure.net/x?[redacted]": EOF`}, []string{"pw@", "sig="}},
+		{"a long text", long, []string{" … [cut]"}, nil},
+		{"a secret cut in two at the limit", packed, []string{"[redacted]"}, []string{spaced[:20]}},
+		{"a token cut in two at the limit", tokens, []string{"[redacted token]"}, []string{"eyJ"}},
+	} {
+		got := r.text(tt.in)
+		for _, w := range tt.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: text(…) = %q; want it to contain %q", tt.name, runePrefix(got, 200), w)
+			}
+		}
+		for _, n := range tt.not {
+			if strings.Contains(got, n) {
+				t.Errorf("%s: text(…) shows %q", tt.name, n)
+			}
+		}
+		if len(got) > maxExcerpt+len(" … [cut]") || !utf8.ValidString(got) {
+			t.Errorf("%s: text(…) is %d bytes (valid UTF-8: %v); want at most an excerpt", tt.name, len(got), utf8.ValidString(got))
+		}
+	}
+}
+
+// TestViewerGivesUpOnASharedRefresh: a view whose own deadline passes
+// while it waits for a shared refresh shows that failure, never an empty
+// secret.
+func TestViewerGivesUpOnASharedRefresh(t *testing.T) {
+	t.Parallel()
+	s := startStandIn(t, standin.Options{})
+	s.SetFault(standin.FaultHang)
+	opts := azcore.ClientOptions{Transport: s.HTTPClient()}
+	h, err := newApp(discardLogger(), loadConfig(mapEnv(envFor(t, s, standin.ServicePrincipal, "SECRET_CACHE_TTL", "1h"))), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // the viewer is gone before the refresh answers
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil).WithContext(ctx))
+	if rec.Code == http.StatusOK || strings.Contains(rec.Body.String(), "Secret read from Key Vault") {
+		t.Errorf("GET / whose viewer gave up = %d:\n%s\nwant a failure page", rec.Code, rec.Body)
 	}
 }

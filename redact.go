@@ -13,7 +13,6 @@ import (
 // URL's user info and query, and more than an excerpt's length.
 type redactor struct {
 	secrets []string
-	longest int // the longest secret's length
 }
 
 // minSecretLength is the shortest secret searched for: a shorter value
@@ -31,7 +30,6 @@ func newRedactor(cfg config) redactor {
 	for _, s := range []string{cfg.IdentityHeader, cfg.MSISecret, cfg.ClientSecret, cfg.CertificatePass, proxyPassword(cfg.Proxy)} {
 		if len(s) >= minSecretLength {
 			r.secrets = append(r.secrets, s)
-			r.longest = max(r.longest, len(s))
 		}
 	}
 	return r
@@ -57,20 +55,34 @@ var (
 
 // text is s as a page or a log may show it.
 func (r redactor) text(s string) string {
-	cut := false
-	if limit := 4 * maxExcerpt; len(s) > limit {
-		// Redact only what an excerpt can show, less a secret's length at
-		// the end: a secret cut in two there leaves no part to show.
-		s, cut = runePrefix(s, limit-r.longest), true
+	cut := len(s) > 4*maxExcerpt
+	if cut {
+		// Redact only what an excerpt can show: a prefix, less its last
+		// word, which may be a secret or a token cut in two.
+		s = runePrefix(s, 4*maxExcerpt)
+		s = s[:strings.LastIndexAny(s, " \t\n")+1]
 	}
 	for _, secret := range r.secrets {
 		s = strings.ReplaceAll(s, secret, "[redacted]")
+		if cut {
+			s = trimPrefixOf(s, secret) // a secret with spaces, cut in two
+		}
 	}
 	s = jwtShape.ReplaceAllString(s, "[redacted token]")
 	s = urlUserInfo.ReplaceAllString(s, "${1}[redacted]@")
 	s = urlQuery.ReplaceAllString(s, "${1}?[redacted]")
 	if len(s) > maxExcerpt || cut {
 		return runePrefix(s, maxExcerpt) + " … [cut]"
+	}
+	return s
+}
+
+// trimPrefixOf is s without the longest start of secret it ends with.
+func trimPrefixOf(s, secret string) string {
+	for n := len(secret) - 1; n > 0; n-- {
+		if strings.HasSuffix(s, secret[:n]) {
+			return s[:len(s)-n]
+		}
 	}
 	return s
 }

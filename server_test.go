@@ -127,6 +127,7 @@ func TestServerLimits(t *testing.T) {
 		got, want time.Duration
 	}{
 		{"ReadHeaderTimeout", srv.ReadHeaderTimeout, 5 * time.Second},
+		{"ReadTimeout", srv.ReadTimeout, 5 * time.Second},    // a promised body no route reads
 		{"WriteTimeout", srv.WriteTimeout, 17 * time.Second}, // REQUEST_TIMEOUT and time to write the page
 		{"IdleTimeout", srv.IdleTimeout, 2 * time.Minute},
 	} {
