@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -10,9 +11,20 @@ import (
 // azuredeploy.json: it evaluates template expressions ("[equals(…)]") for
 // a set of parameter values and lists the resources that deploy, with
 // their properties. It knows the functions the template's conditions and
-// switches use (ARM docs, "Template functions"); any other function, such
-// as reference() or resourceId(), evaluates to an opaque value that names
-// the call, so that a rule can still see what a property refers to.
+// switches use (ARM docs, "Template functions"), resourceId() and
+// reference(); any other function, such as guid() or subscription(),
+// evaluates to an opaque value that names the call, so that a rule can
+// still see what a property refers to.
+//
+// reference() reads the deployed resource's runtime state, as ARM does
+// (ARM docs, "Resource functions": reference): without 'full' its
+// properties, with 'full' the whole resource, identity included. The
+// state holds what the template declares and what the service adds:
+// a vault's vaultUri, a site's defaultHostName, and the principalId of a
+// system-assigned identity. A property that is not there fails the
+// deployment, as ARM's "The language expression property 'x' doesn't
+// exist, available properties are …" (ARM docs, "Resolve template
+// errors": InvalidTemplate).
 
 // armOpaque is the value of a call the model does not evaluate.
 type armOpaque string
@@ -21,13 +33,74 @@ type armOpaque string
 type deployed struct {
 	Type, Name string
 	Props      map[string]any
+	Identity   map[string]any // the resource's identity block, evaluated; nil if none
 }
+
+// armWorld is every resource of one deployment, by resource ID, for
+// reference() to read, nested deployments included; and the outputs.
+type armWorld struct {
+	byID    map[string]*armResource
+	Outputs map[string]any
+}
+
+// armResource is a resource's declaration and, once evaluated, its state.
+type armResource struct {
+	typ, name string
+	decl      map[string]any
+	ev        *armEval // the scope it is declared in
+	state     *deployed
+	busy      bool // being evaluated: a reference back to it is a cycle
+}
+
+// armResourceID is the ID resourceId() gives a type and its names:
+// Microsoft.Web/sites/config with (site, appsettings) is
+// …/providers/Microsoft.Web/sites/site/config/appsettings.
+func armResourceID(typ string, names []string) string {
+	parts := strings.Split(typ, "/")
+	id := "/subscriptions/sub/resourceGroups/rg/providers/" + parts[0]
+	for i, t := range parts[1:] {
+		id += "/" + t
+		if i < len(names) {
+			id += "/" + names[i]
+		}
+	}
+	return id
+}
+
+// principalOf is the principal ID the model gives a site's system-assigned identity.
+func principalOf(siteName string) string { return "principal-of-" + siteName }
 
 // deployTemplate deploys t with params (the rest take their defaultValue),
 // returning the resources whose condition holds, nested inner-scope
 // deployments included.
 func deployTemplate(t map[string]any, params map[string]any) ([]deployed, error) {
-	ev := &armEval{params: map[string]any{}, vars: map[string]any{}}
+	d, _, err := deployWorld(t, params)
+	return d, err
+}
+
+// deployWorld is deployTemplate, with the world it deployed (its outputs).
+func deployWorld(t map[string]any, params map[string]any) ([]deployed, *armWorld, error) {
+	w := &armWorld{byID: map[string]*armResource{}}
+	var scopes []*armResource
+	if err := w.declare(t, params, &scopes); err != nil {
+		return nil, nil, err
+	}
+	var out []deployed
+	for _, r := range scopes {
+		st, err := w.evaluate(r)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, *st)
+	}
+	return out, w, nil
+}
+
+// declare registers t's resources whose condition holds, with their names,
+// and then its nested deployments' (inner scope), in order. The outer
+// template's outputs are evaluated last.
+func (w *armWorld) declare(t map[string]any, params map[string]any, order *[]*armResource) error {
+	ev := &armEval{params: map[string]any{}, vars: map[string]any{}, world: w}
 	decl, _ := t["parameters"].(map[string]any)
 	for name, d := range decl {
 		if v, ok := params[name]; ok {
@@ -37,51 +110,125 @@ func deployTemplate(t map[string]any, params map[string]any) ([]deployed, error)
 		def, _ := d.(map[string]any)
 		v, err := ev.value(def["defaultValue"])
 		if err != nil {
-			return nil, fmt.Errorf("parameter %s: %w", name, err)
+			return fmt.Errorf("parameter %s: %w", name, err)
 		}
 		ev.params[name] = v
 	}
 	ev.varDecl, _ = t["variables"].(map[string]any)
-	var out []deployed
 	resources, _ := t["resources"].([]any)
+	var nested []map[string]any
 	for _, r := range resources {
 		r := r.(map[string]any)
 		if c, ok := r["condition"]; ok {
 			v, err := ev.value(c)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if v != true {
 				continue
 			}
 		}
-		name, err := ev.value(r["name"])
-		if err != nil {
-			return nil, err
-		}
 		if r["type"] == "Microsoft.Resources/deployments" {
-			inner, err := ev.nested(r)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, inner...)
+			nested = append(nested, r)
 			continue
 		}
-		props, err := ev.value(r["properties"])
+		name, err := ev.value(r["name"])
+		if err != nil {
+			return err
+		}
+		typ := str(r["type"])
+		res := &armResource{typ: typ, name: fmt.Sprint(name), decl: r, ev: ev}
+		w.byID[armResourceID(typ, strings.Split(res.name, "/"))] = res
+		*order = append(*order, res)
+	}
+	for _, r := range nested {
+		params, err := ev.nestedParams(r)
+		if err != nil {
+			return err
+		}
+		tmpl, _ := r["properties"].(map[string]any)["template"].(map[string]any)
+		if err := w.declare(tmpl, params, order); err != nil {
+			return err
+		}
+	}
+	if outputs, ok := t["outputs"].(map[string]any); ok && w.Outputs == nil {
+		w.Outputs = map[string]any{}
+		for name, o := range outputs {
+			v, err := ev.value(o.(map[string]any)["value"])
+			if err != nil {
+				return fmt.Errorf("output %s: %w", name, err)
+			}
+			w.Outputs[name] = v
+		}
+	}
+	return nil
+}
+
+// evaluate is r's state: its properties and identity evaluated, and what
+// the service adds to them.
+func (w *armWorld) evaluate(r *armResource) (*deployed, error) {
+	if r.state != nil {
+		return r.state, nil
+	}
+	if r.busy {
+		return nil, fmt.Errorf("%s %s refers to itself", r.typ, r.name)
+	}
+	r.busy = true
+	defer func() { r.busy = false }()
+	props, err := r.ev.value(r.decl["properties"])
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", r.typ, r.name, err)
+	}
+	p, _ := props.(map[string]any)
+	if p == nil {
+		p = map[string]any{}
+	}
+	st := &deployed{Type: r.typ, Name: r.name, Props: p}
+	if id, ok := r.decl["identity"]; ok {
+		v, err := r.ev.value(id)
 		if err != nil {
 			return nil, err
 		}
-		p, _ := props.(map[string]any)
-		out = append(out, deployed{Type: str(r["type"]), Name: fmt.Sprint(name), Props: p})
+		st.Identity, _ = v.(map[string]any)
+		if strings.Contains(str(st.Identity["type"]), "SystemAssigned") {
+			st.Identity["principalId"] = principalOf(r.name)
+			st.Identity["tenantId"] = "tenant"
+		}
 	}
-	return out, nil
+	switch r.typ {
+	case "Microsoft.KeyVault/vaults":
+		p["vaultUri"] = "https://" + r.name + ".vault.azure.net/"
+	case "Microsoft.Web/sites":
+		p["defaultHostName"] = r.name + ".azurewebsites.net"
+	}
+	r.state = st
+	return st, nil
 }
 
-// nested deploys an inner-scope nested template with the parameter values
-// the outer template passes it.
-func (ev *armEval) nested(r map[string]any) ([]deployed, error) {
+// reference is what reference(id, apiVersion[, 'full']) reads.
+func (w *armWorld) reference(id string, full bool) (any, error) {
+	r, ok := w.byID[id]
+	if !ok {
+		return nil, fmt.Errorf("reference(%q): no such resource in the deployment (ResourceNotFound)", id)
+	}
+	st, err := w.evaluate(r)
+	if err != nil {
+		return nil, err
+	}
+	if !full {
+		return st.Props, nil
+	}
+	whole := map[string]any{"properties": st.Props, "id": id, "name": st.Name, "type": st.Type}
+	if st.Identity != nil {
+		whole["identity"] = st.Identity
+	}
+	return whole, nil
+}
+
+// nestedParams are the parameter values an inner-scope nested template
+// gets from the outer one.
+func (ev *armEval) nestedParams(r map[string]any) (map[string]any, error) {
 	props := r["properties"].(map[string]any)
-	tmpl, _ := props["template"].(map[string]any)
 	params := map[string]any{}
 	passed, _ := props["parameters"].(map[string]any)
 	for name, p := range passed {
@@ -91,12 +238,13 @@ func (ev *armEval) nested(r map[string]any) ([]deployed, error) {
 		}
 		params[name] = v
 	}
-	return deployTemplate(tmpl, params)
+	return params, nil
 }
 
 type armEval struct {
 	params, vars map[string]any
 	varDecl      map[string]any
+	world        *armWorld
 }
 
 // value evaluates every expression within v.
@@ -241,7 +389,10 @@ func (p *armParser) accessors(ev *armEval, v any) (any, error) {
 			prop := p.s[p.i+1 : j]
 			p.i = j
 			if m, ok := v.(map[string]any); ok {
-				v = m[prop]
+				var found bool
+				if v, found = m[prop]; !found {
+					return nil, fmt.Errorf("the language expression property '%s' doesn't exist, available properties are %v", prop, keysOf(m))
+				}
 			} else {
 				v = armOpaque(fmt.Sprintf("%v.%s", v, prop))
 			}
@@ -343,6 +494,17 @@ func (ev *armEval) call(name string, args []any) (any, error) {
 			fmt.Fprint(&b, a)
 		}
 		return b.String(), nil
+	case "resourceid":
+		if len(args) < 2 {
+			return armOpaque(fmt.Sprintf("resourceId(%v)", args)), nil
+		}
+		names := make([]string, len(args)-1)
+		for i, a := range args[1:] {
+			names[i] = fmt.Sprint(a)
+		}
+		return armResourceID(fmt.Sprint(arg(0)), names), nil
+	case "reference":
+		return ev.world.reference(fmt.Sprint(arg(0)), strings.EqualFold(fmt.Sprint(arg(2)), "full"))
 	case "format":
 		s := fmt.Sprint(arg(0))
 		for i, a := range args[1:] {
@@ -355,4 +517,13 @@ func (ev *armEval) call(name string, args []any) (any, error) {
 		parts[i] = fmt.Sprint(a)
 	}
 	return armOpaque(name + "(" + strings.Join(parts, ", ") + ")"), nil
+}
+
+func keysOf(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

@@ -172,40 +172,79 @@ func siteRules(r map[string]any, fail func(rule, format string, args ...any)) {
 
 // globalRules hold across the template and its nested templates.
 func globalRules(t map[string]any, all []map[string]any, fail func(rule, format string, args ...any)) {
-	raw, _ := json.Marshal(t)
+	// Key Vault refuses enableSoftDelete=false: "Once set to true, it cannot
+	// be reverted" (bicep-types-az, Microsoft.KeyVault 2024-11-01 types).
+	if params, _ := t["parameters"].(map[string]any); params["enableSoftDelete"] != nil {
+		fail("softDelete", "the template offers enableSoftDelete, which Key Vault no longer lets be false")
+	}
+}
+
+// secretsUserRole is the role definition ID of Key Vault Secrets User
+// (Azure docs, "Azure built-in roles").
+const secretsUserRole = "4633458b-17de-408a-b874-0445c86b69e6"
+
+// resourceRules read the deployed resources each rule is about, as the
+// ARM model evaluates them: the site's identity, the role assignment's
+// principal, the app settings' values, the outputs.
+func resourceRules(d []deployed, w *armWorld, fail func(rule, format string, args ...any)) {
+	site, vault := findDeployed(d, "Microsoft.Web/sites"), findDeployed(d, "Microsoft.KeyVault/vaults")
+	settings := findDeployed(d, "Microsoft.Web/sites/config")
+	if site == nil || vault == nil || settings == nil {
+		fail("resources", "the template deploys no site, vault or app settings")
+		return
+	}
+	// The app reads the secret with the site's system-assigned identity.
+	if typ := str(site.Identity["type"]); !strings.Contains(typ, "SystemAssigned") {
+		fail("identity", "the site's identity type is %q; want SystemAssigned", typ)
+	}
+	principal := principalOf(site.Name)
 	var roles int
-	for _, r := range all {
-		if str(r["type"]) != "Microsoft.Authorization/roleAssignments" {
-			continue
-		}
-		props, _ := r["properties"].(map[string]any)
-		if !strings.Contains(string(raw), "4633458b-17de-408a-b874-0445c86b69e6") {
+	for _, r := range d {
+		if r.Type != "Microsoft.Authorization/roleAssignments" || !strings.Contains(fmt.Sprint(r.Props["roleDefinitionId"]), secretsUserRole) {
 			continue
 		}
 		roles++
+		if got := fmt.Sprint(r.Props["principalId"]); got != principal {
+			fail("role", "the Key Vault Secrets User assignment is for %q; want the site's identity %q", got, principal)
+		}
+		// A managed identity is a service principal to Azure RBAC; another
+		// type makes the assignment fail or, for Group, never apply.
+		if got := str(r.Props["principalType"]); got != "ServicePrincipal" {
+			fail("principalType", "the role assignment's principalType is %q; want ServicePrincipal, as a managed identity is", got)
+		}
 		// Role assignments are immutable: the same name for another principal
 		// (the site recreated) fails with RoleAssignmentUpdateNotPermitted.
-		principal := strings.Trim(str(props["principalId"]), "[]")
-		if principal == "" || !strings.Contains(str(r["name"]), principal) {
-			fail("roleName", "role assignment %q: its name does not include its principal %q", str(r["name"]), str(props["principalId"]))
+		if !strings.Contains(r.Name, principal) {
+			fail("roleName", "role assignment %q: its name does not derive from its principal %q", r.Name, principal)
 		}
 	}
-	if roles == 0 {
-		fail("role", "no role assignment of Key Vault Secrets User (4633458b-17de-408a-b874-0445c86b69e6)")
+	if rbac := vault.Props["enableRbacAuthorization"] == true; rbac && roles == 0 {
+		fail("role", "the vault uses RBAC and nothing assigns Key Vault Secrets User (%s)", secretsUserRole)
 	}
-	if !strings.Contains(string(raw), `"KEY_VAULT_URL":"[reference(`) || !strings.Contains(string(raw), ".vaultUri") {
-		fail("KEY_VAULT_URL", "the app setting KEY_VAULT_URL is not set from the vault's vaultUri")
+	wantURL := "https://" + vault.Name + ".vault.azure.net/"
+	if got := fmt.Sprint(settings.Props["KEY_VAULT_URL"]); got != wantURL {
+		fail("KEY_VAULT_URL", "the app setting KEY_VAULT_URL deploys as %q; want the vault's vaultUri %q", got, wantURL)
 	}
-	// Key Vault refuses enableSoftDelete=false: "Once set to true, it cannot
-	// be reverted" (bicep-types-az, Microsoft.KeyVault 2024-11-01 types).
-	if params, _ := t["parameters"].(map[string]any); params["enableSoftDelete"] != nil || strings.Contains(string(raw), `"enableSoftDelete":`) {
-		fail("softDelete", "the template offers or sets enableSoftDelete, which Key Vault no longer lets be false")
+	if got := fmt.Sprint(w.Outputs["keyVaultUri"]); got != wantURL {
+		fail("outputs", "the output keyVaultUri is %q; want %q", got, wantURL)
+	}
+	if _, ok := vault.Props["enableSoftDelete"]; ok {
+		fail("softDelete", "the vault sets enableSoftDelete, which Key Vault no longer lets be false")
 	}
 	// WEBSITES_PORT applies to custom containers only (App Service docs,
 	// "Environment variables and app settings reference").
-	if strings.Contains(string(raw), `"WEBSITES_PORT"`) {
+	if _, ok := settings.Props["WEBSITES_PORT"]; ok {
 		fail("websitesPort", "WEBSITES_PORT is set; App Service reads it only for custom containers")
 	}
+}
+
+func findDeployed(d []deployed, typ string) *deployed {
+	for i := range d {
+		if d[i].Type == typ {
+			return &d[i]
+		}
+	}
+	return nil
 }
 
 // deploymentRules deploy the template with the ARM model under the
@@ -216,20 +255,15 @@ func deploymentRules(t map[string]any, fail func(rule, format string, args ...an
 		for k, v := range params {
 			base[k] = v
 		}
-		d, err := deployTemplate(t, base)
+		d, w, err := deployWorld(t, base)
 		if err != nil {
 			fail("deploy", "%v with %v", err, params)
+			return nil
 		}
+		resourceRules(d, w, fail)
 		return d
 	}
-	find := func(d []deployed, typ string) *deployed {
-		for i := range d {
-			if d[i].Type == typ {
-				return &d[i]
-			}
-		}
-		return nil
-	}
+	find := findDeployed
 	siteConfig := func(d []deployed) map[string]any {
 		site := find(d, "Microsoft.Web/sites")
 		if site == nil {
@@ -265,7 +299,7 @@ func deploymentRules(t map[string]any, fail func(rule, format string, args ...an
 		var app, kept bool
 		for _, p := range policies {
 			p, _ := p.(map[string]any)
-			app = app || strings.Contains(fmt.Sprint(p["objectId"]), "identity.principalId")
+			app = app || p["objectId"] == principalOf(find(d, "Microsoft.Web/sites").Name)
 			kept = kept || p["objectId"] == "hand-added"
 		}
 		if !app || !kept {
@@ -457,6 +491,37 @@ func TestTemplateRules(t *testing.T) {
 		{"accessPolicies", func(m map[string]any) { delete(vault(m), "accessPolicies") }},
 		{"accessRestrictions", func(m map[string]any) { delete(siteConfig(m), "ipSecurityRestrictionsDefaultAction") }},
 		{"accessRestrictions", func(m map[string]any) { siteConfig(m)["scmIpSecurityRestrictionsUseMain"] = true }},
+		// No system-assigned identity: its principalId does not exist, and the deployment fails.
+		{"deploy", func(m map[string]any) { site(m)["identity"] = map[string]any{"type": "None"} }},
+		{"deploy", func(m map[string]any) { site(m)["identity"] = map[string]any{"type": "UserAssigned"} }},
+		{"principalType", func(m map[string]any) { roleAssignment(m)["properties"].(map[string]any)["principalType"] = "User" }},
+		{"role", func(m map[string]any) {
+			resource(m, "Microsoft.Resources/deployments")["properties"].(map[string]any)["parameters"].(map[string]any)["principalId"] =
+				map[string]any{"value": "[reference(resourceId('Microsoft.Web/sites', parameters('siteName')), '2024-11-01', 'full').identity.tenantId]"}
+		}},
+		// reference() without 'full' is the properties; with it, the whole resource.
+		{"deploy", func(m map[string]any) {
+			resource(m, "Microsoft.Web/sites/config")["properties"].(map[string]any)["KEY_VAULT_URL"] =
+				"[reference(resourceId('Microsoft.KeyVault/vaults', parameters('keyVaultName')), '2024-11-01').properties.vaultUri]"
+		}},
+		{"deploy", func(m map[string]any) {
+			resource(m, "Microsoft.Web/sites/config")["properties"].(map[string]any)["KEY_VAULT_URL"] =
+				"[reference(resourceId('Microsoft.KeyVault/vaults', parameters('keyVaultName')), '2024-11-01', 'full').vaultUri]"
+		}},
+		{"deploy", func(m map[string]any) {
+			resource(m, "Microsoft.Web/sites/config")["properties"].(map[string]any)["KEY_VAULT_URL"] =
+				"[reference(resourceId('Microsoft.KeyVault/vaults', 'another-vault'), '2024-11-01').vaultUri]"
+		}},
+		{"KEY_VAULT_URL", func(m map[string]any) {
+			resource(m, "Microsoft.Web/sites/config")["properties"].(map[string]any)["KEY_VAULT_URL"] =
+				"[format('https://{0}.vault.azure.net', parameters('keyVaultName'))]" // no trailing slash: not the vaultUri
+		}},
+		{"outputs", func(m map[string]any) {
+			m["outputs"].(map[string]any)["keyVaultUri"] = map[string]any{"type": "string", "value": "[parameters('keyVaultName')]"}
+		}},
+		{"accessPolicies", func(m map[string]any) {
+			vault(m)["accessPolicies"] = "[if(equals(parameters('permissionModel'), 'accessPolicy'), createArray(createObject('tenantId', subscription().tenantId, 'objectId', reference(resourceId('Microsoft.Web/sites', parameters('siteName')), '2024-11-01', 'full').identity.tenantId, 'permissions', createObject('secrets', createArray('get')))), createArray())]"
+		}},
 		{"exec", func(m map[string]any) {
 			m["variables"].(map[string]any)["startupCommand"] = "bash /home/site/wwwroot/startup.sh"
 		}},
