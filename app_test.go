@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -186,16 +187,33 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// freePort is a port nothing listens on now, for a process test to give
+// the app: the test then reaches the app there, so that an app that
+// ignored its port variable would fail it.
+func freePort(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
+}
+
 // listeningURL waits for the app's "msg=listening addr=…" log line in the
-// file at path, where a process started with PORT=0 writes it, and returns
-// the URL it listens on: the port comes from the listener itself.
-func listeningURL(t testing.TB, path string) string {
+// file at path and returns the URL of port, the port the test gave the
+// app; the log line must name that port.
+func listeningURL(t testing.TB, path, port string) string {
 	t.Helper()
 	re := regexp.MustCompile(`msg=listening addr=\S*:(\d+)`)
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
 		logs, _ := os.ReadFile(path) // absent until the process writes
 		if m := re.FindSubmatch(logs); m != nil {
-			return "http://127.0.0.1:" + string(m[1])
+			if string(m[1]) != port {
+				t.Fatalf("the app listens on port %s; the test gave it %s", m[1], port)
+			}
+			return "http://127.0.0.1:" + port
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("no listening address in %s within 10s:\n%s", path, logs)

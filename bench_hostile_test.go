@@ -72,13 +72,14 @@ func startProcess(b *testing.B, s *standin.Server, endpoint string) appProcess {
 	}
 	b.Cleanup(func() { logs.Close() })
 	cmd := exec.Command(bin)
-	cmd.Env = append(env, "PORT=0")
+	port := freePort(b)
+	cmd.Env = append(env, "PORT="+port)
 	cmd.Stdout = logs
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	url := listeningURL(b, logs.Name())
+	url := listeningURL(b, logs.Name(), port)
 	waitForPing(b, url, 10*time.Second)
 	return appProcess{url, cmd}
 }

@@ -189,14 +189,15 @@ func BenchmarkProcess(b *testing.B) {
 	}
 	defer logs.Close()
 	cmd := exec.Command(bin)
-	cmd.Env = append(env, "PORT=0")
+	port := freePort(b)
+	cmd.Env = append(env, "PORT="+port)
 	cmd.Stdout = logs
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	url := listeningURL(b, logs.Name())
+	url := listeningURL(b, logs.Name(), port)
 	waitForPing(b, url, 10*time.Second)
 	report(b, "process start to first /ping 200", ms(time.Since(start)), "ms")
 	if r := load(loadClient(8), url+"/", 10000, 8); r.Errors > 0 {

@@ -60,8 +60,9 @@ func TestDeployScript(t *testing.T) {
 	startup := templateStartupCommand(t)
 	for _, portVar := range []string{"PORT", "HTTP_PLATFORM_PORT", "FUNCTIONS_CUSTOMHANDLER_PORT"} {
 		t.Run(portVar, func(t *testing.T) {
-			app := oryxStart(t, wwwroot, startup, portVar+"=0")
-			waitForPing(t, listeningURL(t, app.Stdout.(*os.File).Name()), 10*time.Second)
+			port := freePort(t)
+			app := oryxStart(t, wwwroot, startup, portVar+"="+port)
+			waitForPing(t, listeningURL(t, app.Stdout.(*os.File).Name(), port), 10*time.Second)
 		})
 	}
 }
@@ -185,8 +186,9 @@ func TestOryxStartupSignals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			app := oryxStart(t, wwwroot, tt.command, "PORT=0")
-			url := listeningURL(t, app.Stdout.(*os.File).Name())
+			port := freePort(t)
+			app := oryxStart(t, wwwroot, tt.command, "PORT="+port)
+			url := listeningURL(t, app.Stdout.(*os.File).Name(), port)
 			waitForPing(t, url, 10*time.Second)
 			if err := app.Process.Signal(syscall.SIGTERM); err != nil {
 				t.Fatal(err)
@@ -247,15 +249,22 @@ func TestFunctionsFiles(t *testing.T) {
 	for _, fn := range []string{"index", "ping"} {
 		var f struct {
 			Bindings []struct {
-				Type    string   `json:"type"`
-				Route   string   `json:"route"`
-				Methods []string `json:"methods"`
+				Type      string   `json:"type"`
+				Route     string   `json:"route"`
+				Methods   []string `json:"methods"`
+				AuthLevel string   `json:"authLevel"`
 			} `json:"bindings"`
 		}
 		readJSON(t, filepath.Join("functions", fn, "function.json"), &f)
 		if len(f.Bindings) != 2 || f.Bindings[0].Type != "httpTrigger" || f.Bindings[1].Type != "http" {
 			t.Errorf("%s/function.json: want an httpTrigger and an http output; got %+v", fn, f.Bindings)
 			continue
+		}
+		// Any other level asks for a function key: / and /ping would answer
+		// 401 to a browser and to the smoke test (Azure Functions docs,
+		// "HTTP trigger": authLevel).
+		if got := f.Bindings[0].AuthLevel; got != "anonymous" {
+			t.Errorf("function %s authLevel = %q; want anonymous", fn, got)
 		}
 		if !slices.Equal(f.Bindings[0].Methods, []string{"get", "head"}) {
 			t.Errorf("function %s methods = %q; want get and head", fn, f.Bindings[0].Methods)
@@ -346,4 +355,93 @@ func mustAbs(t *testing.T, p string) string {
 		t.Fatal(err)
 	}
 	return abs
+}
+
+// TestBuildScriptDownload runs deploy/build.sh's download branch, as on
+// App Service where no Go is installed, with a curl stand-in first on
+// PATH: a toolchain whose checksum does not match is refused and nothing
+// is built; one that matches is unpacked, built with, and kept for the
+// next deployment.
+func TestBuildScriptDownload(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds the app")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A toolchain archive whose go runs the machine's own.
+	archive := filepath.Join(t.TempDir(), "go.tar.gz")
+	tree := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(tree, "go", "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(tree, "go", "bin", "go"), []byte("#!/bin/sh\nexec "+goBin+" \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("tar", "-C", tree, "-czf", archive, "go").CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v\n%s", err, out)
+	}
+	sum, err := exec.Command("sha256sum", archive).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	script, err := os.ReadFile("deploy/build.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	matching := regexp.MustCompile(`(?m)^GO_SHA256=\S+`).ReplaceAll(script, []byte("GO_SHA256="+strings.Fields(string(sum))[0]))
+
+	for _, tt := range []struct {
+		name   string
+		script []byte
+		ok     bool
+	}{
+		{"checksum mismatch", script, false}, // a working toolchain, but not the one pinned
+		{"checksum match", matching, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			bin, cache, wwwroot := t.TempDir(), t.TempDir(), t.TempDir()
+			buildSh := filepath.Join(t.TempDir(), "build.sh")
+			if err := os.WriteFile(buildSh, tt.script, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			// curl -fsSL --retry 3 -o FILE URL: write to FILE, log the URL.
+			body := "cp '" + archive + "' \"$out\""
+			curl := "#!/bin/sh\nwhile [ $# -gt 1 ]; do [ \"$1\" = -o ] && out=$2; shift; done\necho \"$1\" >> " + filepath.Join(bin, "curl.log") + "\n" + body + "\n"
+			if err := os.WriteFile(filepath.Join(bin, "curl"), []byte(curl), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			run := func() ([]byte, error) {
+				cmd := exec.Command("bash", buildSh)
+				cmd.Dir = mustAbs(t, ".")
+				cmd.Env = append(os.Environ(), "PATH="+bin+":/usr/bin:/bin", "DEPLOYMENT_SOURCE="+mustAbs(t, "."), "DEPLOYMENT_TARGET="+wwwroot,
+					"GO_TOOLCHAIN_DIR="+cache, "DEPLOY_GO=")
+				return cmd.CombinedOutput()
+			}
+			out, err := run()
+			_, built := os.Stat(filepath.Join(wwwroot, "keyvault-msi-go"))
+			if !tt.ok {
+				if err == nil || built == nil || !strings.Contains(string(out), "checksum mismatch") {
+					t.Errorf("a toolchain with the wrong checksum: exit %v, built %v:\n%s\nwant a failure, nothing built", err, built == nil, out)
+				}
+				if left, _ := filepath.Glob(filepath.Join(cache, "*.tar.gz")); len(left) > 0 {
+					t.Errorf("the refused archive is left in the cache: %v", left)
+				}
+				return
+			}
+			if err != nil || built != nil {
+				t.Fatalf("a matching toolchain: %v, built: %v\n%s", err, built == nil, out)
+			}
+			if _, err := run(); err != nil {
+				t.Fatalf("second deployment: %v", err)
+			}
+			if calls, _ := os.ReadFile(filepath.Join(bin, "curl.log")); strings.Count(string(calls), "\n") != 1 ||
+				!strings.Contains(string(calls), "https://go.dev/dl/go") {
+				t.Errorf("curl was called for %q; want go.dev once: the second deployment reuses the toolchain", calls)
+			}
+		})
+	}
 }

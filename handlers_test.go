@@ -4,9 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -404,5 +406,40 @@ func TestSecretPageHeaders(t *testing.T) {
 	sum := sha256.Sum256([]byte(style))
 	if want := "style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"; !ok || !strings.Contains(resp.Header.Get("Content-Security-Policy"), want) {
 		t.Errorf("Content-Security-Policy = %q; want it to allow the page's <style> by its hash, %s", resp.Header.Get("Content-Security-Policy"), want)
+	}
+}
+
+// TestNoSecretsInStartupLog starts the app with every secret setting it
+// reads, for each source, and checks that its start-up lines name them
+// without their values.
+func TestNoSecretsInStartupLog(t *testing.T) {
+	t.Parallel()
+	certFile := filepath.Join(t.TempDir(), "sp.pem")
+	if err := standin.WriteClientCertificate(certFile); err != nil {
+		t.Fatal(err)
+	}
+	const (
+		header, legacySecret = "identity-header-value-1", "msi-secret-value-22"
+		clientSecret, pass   = "client-secret-value-333", "certificate-password-4444"
+		proxyPass            = "proxy-password-55555"
+	)
+	for _, env := range []map[string]string{
+		{"IDENTITY_ENDPOINT": "http://127.0.0.1:1/msi/token", "IDENTITY_HEADER": header},
+		{"MSI_ENDPOINT": "http://127.0.0.1:1/MSI/token/", "MSI_SECRET": legacySecret},
+		{"AZURE_TENANT_ID": standin.Tenant, "AZURE_CLIENT_ID": standin.ServicePrincipalID, "AZURE_CLIENT_SECRET": clientSecret},
+		{"AZURE_TENANT_ID": standin.Tenant, "AZURE_CLIENT_ID": standin.ServicePrincipalID, "AZURE_CLIENT_CERTIFICATE_PATH": certFile,
+			"AZURE_CLIENT_CERTIFICATE_PASSWORD": pass},
+	} {
+		env["KEY_VAULT_URL"] = "https://kv.vault.azure.net/"
+		env["HTTPS_PROXY"] = "http://user:" + proxyPass + "@127.0.0.1:1"
+		env["PATH"] = t.TempDir()
+		app := startApp(t, env, nil)
+		logs := app.Logs.String()
+		for _, secret := range []string{header, legacySecret, clientSecret, pass, proxyPass} {
+			if strings.Contains(logs, secret) {
+				t.Errorf("with %v the start-up log shows %q:\n%s", slices.Sorted(maps.Keys(env)), secret, logs)
+			}
+		}
+		containsAll(t, "start-up log", logs, "msg=starting")
 	}
 }

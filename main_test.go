@@ -31,7 +31,8 @@ func TestProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin)
-	cmd.Env = append(env, "PORT=0", "REQUEST_TIMEOUT=2s")
+	port := freePort(t)
+	cmd.Env = append(env, "PORT="+port, "REQUEST_TIMEOUT=2s")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +46,10 @@ func TestProcess(t *testing.T) {
 	var addr string
 	for addr == "" && lines.Scan() {
 		if m := regexp.MustCompile(`msg=listening addr=\S*:(\d+)`).FindStringSubmatch(lines.Text()); m != nil {
-			addr = "http://127.0.0.1:" + m[1]
+			if m[1] != port {
+				t.Fatalf("the app listens on port %s; PORT is %s", m[1], port)
+			}
+			addr = "http://127.0.0.1:" + port // where the test told it to listen
 		}
 	}
 	if addr == "" {
