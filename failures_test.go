@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -33,7 +34,7 @@ type failureCase struct {
 	env        []string // overrides of the stand-in's environment; a value of "-" removes
 	wantStatus int
 	wantTitle  string   // a part of the problem's title
-	wantFixes  []string // each a part of some fix's command
+	wantFixes  []string // each some fix's whole command; <vault-host>, <proxy> and <cert> stand for the test's own
 	notFixes   []string // parts no fix's command or text may have: the fixes that do not apply
 	wantSource string   // the failed or active source's status, e.g. "failed"; "" to skip
 	noCalls    bool     // answered from start-up knowledge: no request reaches the stand-in
@@ -45,7 +46,7 @@ type failureCase struct {
 func failureCases(certFile string) []failureCase {
 	const kvScope = "/subscriptions/00000000-0000-4000-8000-000000000000/resourcegroups/demo-rg/providers/microsoft.keyvault/vaults/kv"
 	sp, legacy := standin.ServicePrincipal, standin.AppServiceLegacy
-	permission := []string{"az role assignment create", "az keyvault set-policy"}
+	permission := []string{"az role assignment create", "az keyvault set-policy"} // parts: no fix may have them
 	return []failureCase{
 		// Configuration, known at start-up
 		{name: "no KEY_VAULT_URL", id: sp, env: []string{"KEY_VAULT_URL", "-"}, wantStatus: 500, wantTitle: "The app is not configured",
@@ -59,7 +60,7 @@ func failureCases(certFile string) []failureCase {
 			wantFixes: []string{"az webapp config appsettings set --name demo-app --resource-group demo-rg --settings KEY_VAULT_URL='https://<your-vault-name>.vault.azure.net/'"},
 			notFixes:  []string{"export"}, noCalls: true},
 		{name: "no identity on a laptop", id: sp, env: []string{"AZURE_CLIENT_SECRET", "-"}, wantStatus: 500, wantTitle: "No identity to authenticate with",
-			wantFixes: []string{"az login"}, notFixes: []string{"az webapp"}, wantSource: "skipped", noCalls: true},
+			wantFixes: []string{"az login --tenant " + standin.Tenant}, notFixes: []string{"az webapp"}, wantSource: "skipped", noCalls: true},
 		{name: "no identity on App Service", id: sp, env: []string{"AZURE_CLIENT_SECRET", "-", "WEBSITE_SITE_NAME", "demo-app", "WEBSITE_RESOURCE_GROUP", "demo-rg"},
 			wantStatus: 500, wantTitle: "No identity to authenticate with",
 			wantFixes: []string{"az webapp identity assign --name demo-app --resource-group demo-rg", "az webapp restart --name demo-app --resource-group demo-rg"},
@@ -73,7 +74,11 @@ func failureCases(certFile string) []failureCase {
 		{name: "access policy denial", fault: standin.FaultAccessPolicy, id: sp, wantStatus: 502, wantTitle: "Key Vault denied access (access policy)",
 			wantFixes: []string{"az keyvault set-policy --name kv --object-id " + standin.ServicePrincipalOI + " --secret-permissions get"},
 			notFixes:  []string{"role assignment"}},
-		{name: "unknown 403", fault: standin.FaultForbidden, id: sp, wantStatus: 502, wantTitle: "Key Vault denied access", wantFixes: permission},
+		// A denial that names no resource: az looks the vault up.
+		{name: "unknown 403", fault: standin.FaultForbidden, id: sp, wantStatus: 502, wantTitle: "Key Vault denied access", wantFixes: []string{
+			"az role assignment create --role 'Key Vault Secrets User' --assignee-object-id " + standin.ServicePrincipalOI +
+				" --assignee-principal-type ServicePrincipal --scope $(az keyvault show --name kv --query id -o tsv)",
+			"az keyvault set-policy --name kv --object-id " + standin.ServicePrincipalOI + " --secret-permissions get"}},
 		{name: "firewall", fault: standin.FaultFirewall, id: sp, wantStatus: 502, wantTitle: "Key Vault's firewall blocked the request",
 			wantFixes: []string{"az keyvault network-rule add --name kv --ip-address " + standin.ClientAddress}, notFixes: permission},
 		{name: "disabled secret", fault: standin.FaultDisabled, id: sp, wantStatus: 502, wantTitle: "The secret is disabled",
@@ -81,7 +86,7 @@ func failureCases(certFile string) []failureCase {
 		{name: "secret not found", fault: standin.FaultNotFound, id: sp, wantStatus: 502, wantTitle: "The secret was not found",
 			wantFixes: []string{"az keyvault secret set --vault-name kv --name secret --value '<value>'", "az keyvault secret recover --vault-name kv --name secret"}},
 		{name: "another secret name", id: sp, env: []string{"SECRET_NAME", "other"}, wantStatus: 502, wantTitle: "The secret was not found",
-			wantFixes: []string{"az keyvault secret set --vault-name kv --name other"}},
+			wantFixes: []string{"az keyvault secret set --vault-name kv --name other --value '<value>'"}},
 		{name: "vault in another tenant", fault: standin.FaultOtherTenant, id: sp, wantStatus: 502, wantTitle: "The vault is in another tenant",
 			wantFixes: []string{"export AZURE_TENANT_ID=" + standin.OtherTenant}},
 		{name: "throttled", fault: standin.FaultThrottle, id: sp, wantStatus: 502, wantTitle: "Key Vault is throttling requests",
@@ -89,22 +94,22 @@ func failureCases(certFile string) []failureCase {
 		{name: "Key Vault unavailable", fault: standin.FaultUnavailable, id: sp, wantStatus: 502, wantTitle: "Key Vault failed",
 			notFixes: []string{"credential reset", "role assignment"}, requestID: true},
 		{name: "Key Vault hangs", fault: standin.FaultHang, id: sp, env: []string{"REQUEST_TIMEOUT", "1s"}, wantStatus: 504, wantTitle: "Key Vault did not answer in time",
-			wantFixes: []string{"curl -sSI https://kv."}},
+			wantFixes: []string{"curl -sSI https://<vault-host>/"}},
 
 		// Microsoft Entra ID, for a service principal
 		{name: "wrong client secret", id: sp, env: []string{"AZURE_CLIENT_SECRET", "wrong"}, wantStatus: 502, wantTitle: "the client secret is wrong",
 			wantFixes: []string{"az ad app credential reset --id " + standin.ServicePrincipalID + " --append --query password -o tsv"}, wantSource: "failed"},
 		{name: "expired client secret", fault: standin.FaultExpiredSecret, id: sp, wantStatus: 502, wantTitle: "the client secret has expired",
-			wantFixes: []string{"az ad app credential reset --id " + standin.ServicePrincipalID}},
+			wantFixes: []string{"az ad app credential reset --id " + standin.ServicePrincipalID + " --append --query password -o tsv"}},
 		{name: "application not in the tenant", id: sp, env: []string{"AZURE_CLIENT_ID", "12121212-1212-4121-8121-121212121212"}, wantStatus: 502,
-			wantTitle: "the application is not in this tenant", wantFixes: []string{"az ad sp show --id 12121212-1212-4121-8121-121212121212"}, notFixes: []string{"credential reset"}},
+			wantTitle: "the application is not in this tenant", wantFixes: []string{"az ad sp show --id 12121212-1212-4121-8121-121212121212 --query appOwnerOrganizationId -o tsv"}, notFixes: []string{"credential reset"}},
 		// The vault's challenge names its tenant; azidentity will not follow it
 		// to another (its resolveTenant), so a wrong AZURE_TENANT_ID never
 		// reaches Entra ID.
 		{name: "AZURE_TENANT_ID names another tenant", id: sp, env: []string{"AZURE_TENANT_ID", "12121212-0000-4000-8000-000000000000"}, wantStatus: 502,
 			wantTitle: "The vault is in another tenant", wantFixes: []string{"export AZURE_TENANT_ID=" + standin.Tenant}, notFixes: []string{"credential reset"}},
 		{name: "certificate not registered", fault: standin.FaultBadCert, id: sp, env: []string{"AZURE_CLIENT_SECRET", "-", "AZURE_CLIENT_CERTIFICATE_PATH", certFile},
-			wantStatus: 502, wantTitle: "the certificate is not registered", wantFixes: []string{"az ad app credential reset --id " + standin.ServicePrincipalID + " --cert @"}},
+			wantStatus: 502, wantTitle: "the certificate is not registered", wantFixes: []string{"az ad app credential reset --id " + standin.ServicePrincipalID + " --cert @<cert> --append"}},
 		{name: "Entra ID outage", fault: standin.FaultEntraDown, id: sp, wantStatus: 502, wantTitle: "Microsoft Entra ID is not answering",
 			notFixes: []string{"credential reset", "az ad"}},
 
@@ -123,7 +128,7 @@ func failureCases(certFile string) []failureCase {
 			wantFixes: []string{"az identity federated-credential create --name kvmsigo --identity-name '<identity-name>' --resource-group '<resource-group>' --issuer " +
 				standin.ServiceAccountIssuer + " --subject " + standin.ServiceAccountSubject + " --audiences api://AzureADTokenExchange"}},
 		{name: "no service account token file", fault: standin.FaultNoTokenFile, id: standin.Workload, wantStatus: 502,
-			wantTitle: "the service account token file is missing", wantFixes: []string{`kubectl get pod "$HOSTNAME"`}, notFixes: []string{"federated-credential"}},
+			wantTitle: "the service account token file is missing", wantFixes: []string{`kubectl get pod "$HOSTNAME" -o 'jsonpath={.metadata.labels}{.spec.serviceAccountName}'`}, notFixes: []string{"federated-credential"}},
 		{name: "virtual machine without the identity", fault: standin.FaultIMDSNoIdentity, id: standin.IMDS, wantStatus: 502,
 			wantTitle: "the virtual machine has no such identity", wantFixes: []string{"az vm identity assign --name '<vm>' --resource-group '<resource-group>'"}},
 		{name: "virtual machine without the user-assigned identity", fault: standin.FaultIMDSNoIdentity, id: standin.IMDS, env: []string{"AZURE_CLIENT_ID", "99990000-9999-4999-8999-999999999999"},
@@ -134,13 +139,13 @@ func failureCases(certFile string) []failureCase {
 
 		// The network
 		{name: "untrusted certificate", fault: standin.FaultUntrusted, id: sp, wantStatus: 502, wantTitle: "This machine does not trust the certificate",
-			wantFixes: []string{"curl -vsI https://kv."}, notFixes: []string{"credential reset", "role assignment"}},
+			wantFixes: []string{"curl -vsI https://<vault-host>/", "export SSL_CERT_FILE='<path-to-your-ca.pem>'"}, notFixes: []string{"credential reset", "role assignment"}},
 		{name: "proxy down", fault: standin.FaultProxyDown, id: sp, env: []string{"HTTPS_PROXY", "<proxy>"}, wantStatus: 502, wantTitle: "The proxy could not be reached",
-			wantFixes: []string{"curl -sSI --proxy http://127.0.0.1:"}, notFixes: []string{"credential reset"}},
+			wantFixes: []string{"curl -sSI --proxy <proxy> https://<vault-host>/"}, notFixes: []string{"credential reset"}},
 		{name: "vault name does not resolve", fault: standin.FaultNXDomain, id: sp, wantStatus: 502, wantTitle: "A host name does not resolve",
 			wantFixes: []string{"az keyvault list --query '[].properties.vaultUri' -o tsv"}, wantSource: "configured"},
 		{name: "proxy refuses Azure", fault: standin.FaultDown, id: sp, env: []string{"HTTPS_PROXY", "<proxy>"}, wantStatus: 502, wantTitle: "The proxy failed the request",
-			wantFixes: []string{"curl -sSI --proxy http://127.0.0.1:"}},
+			wantFixes: []string{"curl -sSI --proxy <proxy> https://<vault-host>/"}},
 	}
 }
 
@@ -174,7 +179,13 @@ func TestFailures(t *testing.T) {
 
 			resp, body := fetch(t, "GET", app.URL+"/", "application/json")
 			v := checkProblem(t, resp, body, tt)
-			checkFixes(t, body, tt.wantFixes, tt.notFixes)
+			vaultHost := strings.Trim(strings.TrimPrefix(s.VaultURL("kv"), "https://"), "/")
+			whole := strings.NewReplacer("<vault-host>", vaultHost, "<proxy>", env["HTTPS_PROXY"], "<cert>", certFile)
+			want := make([]string, len(tt.wantFixes))
+			for i, w := range tt.wantFixes {
+				want[i] = whole.Replace(w)
+			}
+			checkFixes(t, body, want, tt.notFixes)
 			if tt.wantSource != "" && !slices.ContainsFunc(v.Sources, func(s sourceStatus) bool { return s.Status == tt.wantSource }) {
 				t.Errorf("sources = %+v; want one %q", v.Sources, tt.wantSource)
 			}
@@ -192,10 +203,10 @@ func TestFailures(t *testing.T) {
 			if got, want := resp.StatusCode, tt.wantStatus; got != want {
 				t.Errorf("HTML GET / = %d; want %d", got, want)
 			}
-			for _, f := range v.Problem.Fixes {
-				if f.Command != "" {
-					containsAll(t, "page", page, `<pre class="cmd"><code><span>`+strings.Fields(f.Command)[0]+`</span>`)
-				}
+			checkPageCommands(t, page, v.Problem.Fixes)
+			// The page's own view is a second request, with its own request ID.
+			if tt.requestID && !regexp.MustCompile(`Key Vault request ID: <code>[0-9a-f-]{16,}</code>`).MatchString(page) {
+				t.Error("the HTML page does not quote Key Vault's x-ms-request-id")
 			}
 		})
 	}
@@ -232,7 +243,26 @@ func checkProblem(t *testing.T, resp *http.Response, body string, tt failureCase
 	return v
 }
 
-// checkFixes checks that some fix's command contains each of want, and
+// checkPageCommands checks each command on the HTML page, as a user
+// copies it (its text, tags dropped, entities read), against the fixes'
+// commands, in order.
+func checkPageCommands(t *testing.T, page string, fixes []fix) {
+	t.Helper()
+	var want, got []string
+	for _, f := range fixes {
+		if f.Command != "" {
+			want = append(want, f.Command)
+		}
+	}
+	for _, m := range regexp.MustCompile(`(?s)<pre class="cmd"><code>(.*?)</code></pre>`).FindAllStringSubmatch(page, -1) {
+		got = append(got, html.UnescapeString(regexp.MustCompile(`<[^>]*>`).ReplaceAllString(m[1], "")))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("the page's commands, as copied:\n%q\nwant the fixes' commands:\n%q", got, want)
+	}
+}
+
+// checkFixes checks that some fix's command is each of want, whole, and
 // that no fix's command or text contains any of not.
 func checkFixes(t *testing.T, body string, want, not []string) {
 	t.Helper()
@@ -241,8 +271,8 @@ func checkFixes(t *testing.T, body string, want, not []string) {
 		t.Fatalf("JSON view without a problem (%v): %s", err, body)
 	}
 	for _, w := range want {
-		if !slices.ContainsFunc(v.Problem.Fixes, func(f fix) bool { return strings.Contains(f.Command, w) }) {
-			t.Errorf("no fix command contains %q; fixes: %+v", w, v.Problem.Fixes)
+		if !slices.ContainsFunc(v.Problem.Fixes, func(f fix) bool { return f.Command == w }) {
+			t.Errorf("no fix command is %q; fixes: %+v", w, v.Problem.Fixes)
 		}
 	}
 	for _, n := range not {
@@ -507,5 +537,60 @@ func TestSourceDetail(t *testing.T) {
 		if got := sourceDetail(tt.err); got != tt.want {
 			t.Errorf("sourceDetail = %q; want %q", got, tt.want)
 		}
+	}
+}
+
+// TestFixCommandsHostileValues fills the fixes with values that shells
+// expand or split (quotes, $, `, !, spaces) and runs each command in each
+// shell against stand-in commands that record their arguments: every
+// value must arrive whole, and nothing in it may run or expand.
+func TestFixCommandsHostileValues(t *testing.T) {
+	t.Parallel()
+	hostile := []string{`my app's "x" !x`, "rg $HOME `id` $(id)", `c'"$HOME`, "/tmp/my cert's $HOME.pem"}
+	cfg := config{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", ClientID: hostile[2], TenantID: hostile[2],
+		CertificatePath: hostile[3], Host: azureHost{"App Service", "webapp", hostile[0], hostile[1], ""}}
+	x := explainer{cfg: cfg, principal: &principal{ObjectID: hostile[2]}}
+	var commands []string
+	problems := []*problem{x.noIdentity(), x.configurationProblem([]configProblem{{"SECRET_CACHE_TTL", "", "x", hostile[0]}}),
+		x.certificateNotRegistered(entraAnswer{}), x.applicationNotFound(entraAnswer{}), x.accessPolicyDenied(vaultAnswer{}),
+		x.identityProblem(&source{Name: "App Service user-assigned managed identity (2017-09-01)"}, "x", nil)}
+	for _, p := range problems {
+		for _, f := range p.Fixes {
+			if f.Command != "" && !strings.HasPrefix(f.Command, "export ") {
+				commands = append(commands, f.Command)
+			}
+		}
+	}
+	bin := t.TempDir()
+	log := filepath.Join(bin, "args")
+	for _, name := range []string{"az", "curl"} {
+		writeScript(t, filepath.Join(bin, name), `for a in "$@"; do printf '%s\n' "$a"; done >> `+log+"\n")
+	}
+	checked := 0
+	for _, shell := range pasteShells(t) {
+		for _, c := range commands {
+			os.Remove(log)
+			run := exec.Command(shell, "-c", c)
+			run.Env = []string{"PATH=" + bin + ":/usr/bin:/bin", "HOME=/nonexistent-home"}
+			if out, err := run.CombinedOutput(); err != nil {
+				t.Errorf("%s -c %q: %v\n%s", shell, c, err, out)
+				continue
+			}
+			args, _ := os.ReadFile(log)
+			if strings.Contains(string(args), "uid=") || strings.Contains(string(args), "/nonexistent-home") {
+				t.Errorf("%s ran or expanded part of a value in %q:\n%s", shell, c, args)
+			}
+			for _, v := range hostile {
+				if strings.Contains(c, shellQuote(v)) {
+					checked++
+				}
+				if strings.Contains(c, shellQuote(v)) && !strings.Contains(string(args), v) {
+					t.Errorf("%s split or changed %q in %q; the command got:\n%s", shell, v, c, args)
+				}
+			}
+		}
+	}
+	if checked < 10 {
+		t.Errorf("only %d hostile values reached a command; want the fixes to carry them", checked)
 	}
 }
