@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -176,5 +177,31 @@ func TestTokenRequestNetworkFailure(t *testing.T) {
 	p := explainer{cfg: cfg}.explain(err)
 	if p.Title != "A host name does not resolve" || !strings.Contains(p.Cause, "login.microsoftonline.com") {
 		t.Errorf("page = %q: %q; want Entra ID's host named as not resolving", p.Title, p.Cause)
+	}
+}
+
+// TestFailedRefreshAfterSuccess: after a view that succeeded, a token
+// refresh that fails lists its source as failed, not as used.
+func TestFailedRefreshAfterSuccess(t *testing.T) {
+	t.Parallel()
+	s := startStandIn(t, standin.Options{TokenLifetime: 2 * time.Second})
+	app := startApp(t, envFor(t, s, standin.AppServiceLegacy, "PATH", t.TempDir()), s)
+	resp, body := fetch(t, "GET", app.URL+"/", "application/json")
+	var first view
+	if err := json.Unmarshal([]byte(body), &first); err != nil || resp.StatusCode != http.StatusOK || first.Principal == nil {
+		t.Fatalf("first view = %d; want 200 with a principal\n%s", resp.StatusCode, body)
+	}
+	s.SetFault(standin.FaultIdentityDown)
+	// Once the token has expired, the next view must ask for another.
+	for time.Now().Before(first.Principal.ExpiresOn) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	resp, body = fetch(t, "GET", app.URL+"/", "application/json")
+	var v view
+	if err := json.Unmarshal([]byte(body), &v); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusBadGateway || len(v.Sources) < 2 || v.Sources[1].Status != "failed" {
+		t.Errorf("view after a failed refresh = %d, sources %+v; want 502 and the managed identity failed", resp.StatusCode, v.Sources)
 	}
 }

@@ -1,9 +1,16 @@
 package main
 
 import (
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 )
 
 func TestLoadConfig(t *testing.T) {
@@ -128,6 +135,94 @@ func TestPortVariableNamed(t *testing.T) {
 		err := loadConfig(mapEnv(map[string]string{v: "80a"})).portNumber()
 		if err == nil || !strings.HasPrefix(err.Error(), v+`="80a"`) {
 			t.Errorf("%s=80a: portNumber() = %v; want an error naming %s", v, err, v)
+		}
+	}
+}
+
+// TestConfigEdges: edge values a user sets, and what the app makes of them.
+func TestConfigEdges(t *testing.T) {
+	t.Parallel()
+	vault := "https://kv.vault.azure.net/"
+	for _, tt := range []struct {
+		name  string
+		env   map[string]string
+		check func(c config) string // "" when right
+	}{
+		{"REQUEST_TIMEOUT=0 is no timeout at all", map[string]string{"REQUEST_TIMEOUT": "0"}, func(c config) string {
+			if c.RequestTimeout != defaultRequestTimeout || !hasProblem(c, "REQUEST_TIMEOUT") {
+				return fmt.Sprintf("timeout %v, problems %+v; want the default and a problem", c.RequestTimeout, c.Problems)
+			}
+			return ""
+		}},
+		{"SECRET_CACHE_TTL=0 reads every view", map[string]string{"SECRET_CACHE_TTL": "0"}, func(c config) string {
+			if c.SecretCacheTTL != 0 || hasProblem(c, "SECRET_CACHE_TTL") {
+				return fmt.Sprintf("ttl %v, problems %+v; want 0 and none", c.SecretCacheTTL, c.Problems)
+			}
+			return ""
+		}},
+		{"lower-case https_proxy", map[string]string{"https_proxy": "http://p:3128"}, func(c config) string {
+			if c.ProxyVar != "https_proxy" || c.Proxy != "http://p:3128" {
+				return fmt.Sprintf("proxy %s=%s; want https_proxy=http://p:3128", c.ProxyVar, c.Proxy)
+			}
+			return ""
+		}},
+		{"HTTPS_PROXY before https_proxy", map[string]string{"https_proxy": "http://p:1", "HTTPS_PROXY": "http://p:2"}, func(c config) string {
+			if c.ProxyVar != "HTTPS_PROXY" || c.Proxy != "http://p:2" {
+				return fmt.Sprintf("proxy %s=%s; want HTTPS_PROXY=http://p:2", c.ProxyVar, c.Proxy)
+			}
+			return ""
+		}},
+	} {
+		tt.env["KEY_VAULT_URL"] = vault
+		if bad := tt.check(loadConfig(mapEnv(tt.env))); bad != "" {
+			t.Errorf("%s: %s", tt.name, bad)
+		}
+	}
+}
+
+func hasProblem(c config, variable string) bool {
+	return slices.ContainsFunc(c.Problems, func(p configProblem) bool { return p.Variable == variable })
+}
+
+// TestChainEdges: which source the chain picks, and what it asks for,
+// for settings that sit beside each other.
+func TestChainEdges(t *testing.T) {
+	t.Parallel()
+	az := t.TempDir()
+	if err := os.WriteFile(filepath.Join(az, "az"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sp := map[string]string{"AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c", "AZURE_CLIENT_SECRET": "s", "PATH": az}
+	with := func(base map[string]string, kv ...string) map[string]string {
+		m := maps.Clone(base)
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	for _, tt := range []struct {
+		name       string
+		env        map[string]string
+		wantActive string
+	}{
+		{"dev is the Azure CLI alone", with(sp, "AZURE_TOKEN_CREDENTIALS", "dev"), "Azure CLI"},
+		{"prod passes the CLI over", with(map[string]string{"PATH": az}, "AZURE_TOKEN_CREDENTIALS", "prod"), ""},
+		{"a service principal before the CLI", sp, "service principal (client secret)"},
+		{"a certificate service principal's client ID is not a user-assigned identity",
+			with(sp, "AZURE_CLIENT_SECRET", "", "AZURE_CLIENT_CERTIFICATE_PATH", "/nonexistent.pem", "MSI_ENDPOINT", "http://127.0.0.1:1/", "MSI_SECRET", "x"),
+			"App Service managed identity (2017-09-01)"},
+		{"a client ID alone beside the identity endpoint is a user-assigned identity",
+			map[string]string{"AZURE_CLIENT_ID": "c", "MSI_ENDPOINT": "http://127.0.0.1:1/", "MSI_SECRET": "x"},
+			"App Service user-assigned managed identity (2017-09-01)"},
+	} {
+		tt.env["KEY_VAULT_URL"] = "https://kv.vault.azure.net/"
+		c := newChain(loadConfig(mapEnv(tt.env)), azcore.ClientOptions{})
+		got := ""
+		if c.active != nil {
+			got = c.active.Name
+		}
+		if got != tt.wantActive {
+			t.Errorf("%s: the chain uses %q; want %q (sources %+v)", tt.name, got, tt.wantActive, c.sources)
 		}
 	}
 }
