@@ -445,3 +445,36 @@ func TestBuildScriptDownload(t *testing.T) {
 		})
 	}
 }
+
+// TestWorkflows checks the GitHub workflows for what a user relies on: CI
+// runs the README's commands; the deployment tests first, signs in with
+// OpenID Connect (which needs id-token: write), and smoke-tests /ping.
+func TestWorkflows(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		file  string
+		lines []string // each a whole line of the file, trimmed, in this order
+	}{
+		{".github/workflows/ci.yml", []string{"run: make lint", "run: make test"}},
+		{".github/workflows/deploy.yml", []string{"id-token: write", "run: make test", "- uses: azure/login@v2", "- uses: azure/webapps-deploy@v3",
+			`run: curl --fail --retry 10 --retry-delay 6 --retry-all-errors "https://${{ vars.AZURE_WEBAPP_NAME }}.azurewebsites.net/ping"`}},
+	} {
+		raw, err := os.ReadFile(tt.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lines []string
+		for _, l := range strings.Split(string(raw), "\n") {
+			lines = append(lines, strings.TrimSpace(l))
+		}
+		at := 0
+		for _, want := range tt.lines {
+			i := slices.Index(lines[at:], want)
+			if i < 0 {
+				t.Errorf("%s has no line %q after line %d", tt.file, want, at)
+				continue
+			}
+			at += i + 1
+		}
+	}
+}

@@ -443,3 +443,18 @@ func TestNoSecretsInStartupLog(t *testing.T) {
 		containsAll(t, "start-up log", logs, "msg=starting")
 	}
 }
+
+// TestLargestSecret reads a secret as large as Key Vault holds (25 KB,
+// Key Vault docs, "Azure Key Vault service limits"): the cap on answers
+// must leave room for it.
+func TestLargestSecret(t *testing.T) {
+	t.Parallel()
+	value := strings.Repeat("s", 25<<10)
+	s := startStandIn(t, standin.Options{Secrets: map[string]string{"secret": value}})
+	app := startApp(t, envFor(t, s, standin.ServicePrincipal, "PATH", t.TempDir()), s)
+	resp, body := fetch(t, "GET", app.URL+"/", "application/json")
+	var v view
+	if err := json.Unmarshal([]byte(body), &v); err != nil || resp.StatusCode != http.StatusOK || v.Secret == nil || v.Secret.Value != value {
+		t.Errorf("GET / with a 25 KB secret = %d (%v); want 200 and the whole value", resp.StatusCode, err)
+	}
+}

@@ -168,6 +168,12 @@ func siteRules(r map[string]any, fail func(rule, format string, args ...any)) {
 	if r["identity"] == nil {
 		fail("identity", "%s has no managed identity", name)
 	}
+	// App Service probes the health check path every minute on each
+	// instance: /ping answers without calling Azure; / would read the
+	// secret each time (App Service docs, "Monitor instances using Health check").
+	if got := str(cfg["healthCheckPath"]); got != "/ping" {
+		fail("healthCheck", "%s checks its health at %q; want /ping, which calls no Azure service", name, got)
+	}
 }
 
 // globalRules hold across the template and its nested templates.
@@ -522,6 +528,7 @@ func TestTemplateRules(t *testing.T) {
 		{"accessPolicies", func(m map[string]any) {
 			vault(m)["accessPolicies"] = "[if(equals(parameters('permissionModel'), 'accessPolicy'), createArray(createObject('tenantId', subscription().tenantId, 'objectId', reference(resourceId('Microsoft.Web/sites', parameters('siteName')), '2024-11-01', 'full').identity.tenantId, 'permissions', createObject('secrets', createArray('get')))), createArray())]"
 		}},
+		{"healthCheck", func(m map[string]any) { siteConfig(m)["healthCheckPath"] = "/" }},
 		{"exec", func(m map[string]any) {
 			m["variables"].(map[string]any)["startupCommand"] = "bash /home/site/wwwroot/startup.sh"
 		}},

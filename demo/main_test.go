@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
+)
+
+// TestDemo runs make demo's flow: the app's binary against the stand-in,
+// on the port asked for; / shows the stand-in's secret, and Ctrl-C (the
+// context's end) stops both, cleanly.
+func TestDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the app")
+	}
+	bin := filepath.Join(t.TempDir(), "keyvault-msi-go")
+	if out, err := exec.Command("go", "build", "-o", bin, "..").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	port := freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-app", bin, "-port", port}, func(string) string { return "/usr/bin:/bin" }, &stdout, &stderr)
+	}()
+	url := "http://127.0.0.1:" + port
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(url + "/ping")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no /ping on the demo's port %s within 20s: %v\n%s%s", port, err, stdout.String(), stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	resp, err := http.Get(url + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), standin.DefaultSecret) {
+		t.Errorf("GET / in the demo = %d; want 200 and the stand-in's secret\n%s", resp.StatusCode, body)
+	}
+	if !strings.Contains(stdout.String(), "open   http://localhost:"+port+"/") {
+		t.Errorf("the demo does not tell where to open it:\n%s", stdout.String())
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("demo after Ctrl-C: %v; want a clean stop", err)
+	}
+}
+
+// TestDemoFaultHelp lists every fault with its page's status.
+func TestDemoFaultHelp(t *testing.T) {
+	var stdout bytes.Buffer
+	if err := run(context.Background(), []string{"-fault", "help"}, func(string) string { return "" }, &stdout, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range standin.FaultTable {
+		if !strings.Contains(stdout.String(), string(f.Fault)) {
+			t.Errorf("FAULT=help does not list %s", f.Fault)
+		}
+	}
+}
+
+func freePort(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
