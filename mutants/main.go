@@ -1,0 +1,135 @@
+// Command mutants applies the hand-written semantic mutants in this
+// folder, one at a time, each in its own copy of the repository, runs the
+// suite there and reports which the suite killed. Each mutant is a small,
+// realistic bug in a file the project ships, with the line that says what
+// a user would feel (make mutate; BENCHMARKS.md has the score).
+//
+//	go run ./mutants [-run regexp] [-test 'go test -race -count=1 ./...']
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "mutants:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("mutants", flag.ContinueOnError)
+	only := fs.String("run", "", "apply only the mutants whose file name matches this regexp")
+	test := fs.String("test", "go test -race -count=1 -failfast ./...", "the suite a mutant must fail")
+	timeout := fs.Duration("timeout", 10*time.Minute, "longest one mutant's suite may run")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	repo, err := repoRoot()
+	if err != nil {
+		return err
+	}
+	all, err := load(filepath.Join(repo, "mutants"))
+	if err != nil {
+		return err
+	}
+	match, err := regexp.Compile(*only)
+	if err != nil {
+		return err
+	}
+	var killed, total int
+	var survivors []mutant
+	for _, m := range all {
+		if !match.MatchString(m.Name) {
+			continue
+		}
+		total++
+		start := time.Now()
+		dead, err := try(repo, m, *test, *timeout)
+		if err != nil {
+			return fmt.Errorf("%s: %w", m.Name, err)
+		}
+		verdict := "SURVIVED"
+		if dead {
+			verdict, killed = "killed", killed+1
+		} else {
+			survivors = append(survivors, m)
+		}
+		fmt.Fprintf(out, "%-8s %5.0fs  %s: %s\n", verdict, time.Since(start).Seconds(), m.Name, m.Feel)
+	}
+	if total == 0 {
+		return fmt.Errorf("no mutant matches %q", *only)
+	}
+	fmt.Fprintf(out, "\nkilled %d of %d hand-written mutants (%.1f%%)\n", killed, total, 100*float64(killed)/float64(total))
+	for _, m := range survivors {
+		fmt.Fprintf(out, "  survived: %s (%s)\n", m.Name, m.File)
+	}
+	return nil
+}
+
+// try applies m in a fresh copy of repo and reports whether test fails there.
+func try(repo string, m mutant, test string, timeout time.Duration) (bool, error) {
+	dir, err := os.MkdirTemp("", "mutant-")
+	if err != nil {
+		return false, err
+	}
+	defer os.RemoveAll(dir)
+	if err := copyTracked(repo, dir); err != nil {
+		return false, err
+	}
+	if err := m.apply(dir); err != nil {
+		return false, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "sh", "-c", test)
+	cmd.Dir = dir
+	err = cmd.Run() // its output is the suite's; the verdict is its status
+	return err != nil, nil
+}
+
+// copyTracked copies the files git tracks (and new ones it does not
+// ignore) from repo into dir.
+func copyTracked(repo, dir string) error {
+	list, err := exec.Command("git", "-C", repo, "ls-files", "--cached", "--others", "--exclude-standard", "-z").Output()
+	if err != nil {
+		return fmt.Errorf("git ls-files: %w", err)
+	}
+	for _, name := range strings.Split(strings.TrimRight(string(list), "\x00"), "\x00") {
+		src := filepath.Join(repo, name)
+		fi, err := os.Lstat(src)
+		if err != nil {
+			continue // deleted in the work tree
+		}
+		data, err := os.ReadFile(src)
+		if err != nil {
+			return err
+		}
+		dst := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(dst, data, fi.Mode().Perm()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func repoRoot() (string, error) {
+	out, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		return "", fmt.Errorf("not in a git repository: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
