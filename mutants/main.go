@@ -47,7 +47,7 @@ func run(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var killed, total int
+	var killed, broken, total int
 	var survivors []mutant
 	for _, m := range all {
 		if !match.MatchString(m.Name) {
@@ -55,20 +55,25 @@ func run(args []string, out io.Writer) error {
 		}
 		total++
 		start := time.Now()
-		dead, err := try(repo, m, *test, *timeout)
+		verdict, err := try(repo, m, *test, *timeout)
 		if err != nil {
 			return fmt.Errorf("%s: %w", m.Name, err)
 		}
-		verdict := "SURVIVED"
-		if dead {
-			verdict, killed = "killed", killed+1
-		} else {
+		switch verdict {
+		case "killed":
+			killed++
+		case "BROKEN":
+			broken++
+		default:
 			survivors = append(survivors, m)
 		}
 		fmt.Fprintf(out, "%-8s %5.0fs  %s: %s\n", verdict, time.Since(start).Seconds(), m.Name, m.Feel)
 	}
 	if total == 0 {
 		return fmt.Errorf("no mutant matches %q", *only)
+	}
+	if broken > 0 {
+		return fmt.Errorf("%d mutants do not build or vet: a mutant must be a bug, not a compile error", broken)
 	}
 	fmt.Fprintf(out, "\nkilled %d of %d hand-written mutants (%.1f%%)\n", killed, total, 100*float64(killed)/float64(total))
 	for _, m := range survivors {
@@ -77,25 +82,36 @@ func run(args []string, out io.Writer) error {
 	return nil
 }
 
-// try applies m in a fresh copy of repo and reports whether test fails there.
-func try(repo string, m mutant, test string, timeout time.Duration) (bool, error) {
+// try applies m in a fresh copy of repo and runs test there: "killed"
+// when it fails, "SURVIVED" when it passes, "BROKEN" when the mutant does
+// not even build or vet (a compile error is not a bug a user could meet).
+func try(repo string, m mutant, test string, timeout time.Duration) (string, error) {
 	dir, err := os.MkdirTemp("", "mutant-")
 	if err != nil {
-		return false, err
+		return "", err
 	}
 	defer os.RemoveAll(dir)
 	if err := copyTracked(repo, dir); err != nil {
-		return false, err
+		return "", err
 	}
 	if err := m.apply(dir); err != nil {
-		return false, err
+		return "", err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	if strings.HasSuffix(m.File, ".go") {
+		vet := exec.CommandContext(ctx, "go", "vet", "./...")
+		vet.Dir = dir
+		if err := vet.Run(); err != nil {
+			return "BROKEN", nil
+		}
+	}
 	cmd := exec.CommandContext(ctx, "sh", "-c", test)
 	cmd.Dir = dir
-	err = cmd.Run() // its output is the suite's; the verdict is its status
-	return err != nil, nil
+	if err := cmd.Run(); err != nil { // its output is the suite's; the verdict is its status
+		return "killed", nil
+	}
+	return "SURVIVED", nil
 }
 
 // copyTracked copies the files git tracks (and new ones it does not
