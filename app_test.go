@@ -6,13 +6,11 @@ import (
 	"encoding/hex"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -158,25 +156,6 @@ func buildApp(t testing.TB) (bin, dir string) {
 	return bin, dir
 }
 
-// waitForPing polls url/ping until it answers 200, and returns how long that took.
-func waitForPing(t testing.TB, url string, timeout time.Duration) time.Duration {
-	t.Helper()
-	start := time.Now()
-	for {
-		resp, err := http.Get(url + "/ping")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return time.Since(start)
-			}
-		}
-		if time.Since(start) > timeout {
-			t.Fatalf("no 200 from %s/ping within %v (last error: %v)", url, timeout, err)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 func TestMain(m *testing.M) {
 	// No test may reach IMDS or real Azure: clear what azidentity reads
 	// from the process environment before any test starts.
@@ -192,31 +171,33 @@ func TestMain(m *testing.M) {
 // ignored its port variable would fail it.
 func freePort(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := standin.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	return port
 }
 
-// listeningURL waits for the app's "msg=listening addr=…" log line in the
-// file at path and returns the URL of port, the port the test gave the
-// app; the log line must name that port.
+// listeningURL waits for the app's listening line in the log at path and
+// returns the URL of port, the port the test gave it; the line must name it.
 func listeningURL(t testing.TB, path, port string) string {
 	t.Helper()
-	re := regexp.MustCompile(`msg=listening addr=\S*:(\d+)`)
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		logs, _ := os.ReadFile(path) // absent until the process writes
-		if m := re.FindSubmatch(logs); m != nil {
-			if string(m[1]) != port {
-				t.Fatalf("the app listens on port %s; the test gave it %s", m[1], port)
-			}
-			return "http://127.0.0.1:" + port
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no listening address in %s within 10s:\n%s", path, logs)
-		}
+	got, err := standin.WaitListening(path, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if got != port {
+		t.Fatalf("the app listens on port %s; the test gave it %s", got, port)
+	}
+	return "http://127.0.0.1:" + port
+}
+
+// waitForPing polls url/ping until it answers 200, and returns how long that took.
+func waitForPing(t testing.TB, url string, timeout time.Duration) time.Duration {
+	t.Helper()
+	d, err := standin.WaitForPing(url, timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
@@ -19,7 +20,7 @@ import (
 // running `az account get-access-token`, as azidentity's
 // AzureCLICredential does, with two differences: it runs the az that the
 // app found on its own PATH (cfg.Path), not the process's; and it keeps at
-// most maxAnswer bytes of what az writes, so that an az that writes
+// most diagnose.MaxAnswer bytes of what az writes, so that an az that writes
 // without end costs the app 64 KiB.
 type azCLICredential struct {
 	az     string // the executable's path
@@ -44,12 +45,13 @@ func (c *azCLICredential) GetToken(ctx context.Context, opts policy.TokenRequest
 		args = append(args, "--tenant", tenant)
 	}
 	if opts.Claims != "" {
-		login := []any{"az", "login"}
+		// Each word is letters, digits and base64's +/=: no shell quoting needed.
+		login := []string{"az", "login"}
 		if tenant != "" {
 			login = append(login, "--tenant", tenant)
 		}
 		login = append(login, "--claims-challenge", base64.StdEncoding.EncodeToString([]byte(opts.Claims)))
-		return azcore.AccessToken{}, fmt.Errorf("the vault asks for more claims (multifactor authentication); run: %s", cmd(login...))
+		return azcore.AccessToken{}, fmt.Errorf("the vault asks for more claims (multifactor authentication); run: %s", strings.Join(login, " "))
 	}
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
@@ -118,14 +120,14 @@ func cliSafe(s, punct string) bool {
 	return s != ""
 }
 
-// cappedBuffer keeps the first maxAnswer bytes written to it and drops
+// cappedBuffer keeps the first diagnose.MaxAnswer bytes written to it and drops
 // the rest, so that az runs to its end without the app holding it all. It
 // holds its buffer in a field, not embedded: an embedded bytes.Buffer's
 // ReadFrom would let io.Copy, which os/exec uses, write past the cap.
 type cappedBuffer struct{ buf bytes.Buffer }
 
 func (b *cappedBuffer) Write(p []byte) (int, error) {
-	if room := maxAnswer - b.buf.Len(); room > 0 {
+	if room := diagnose.MaxAnswer - b.buf.Len(); room > 0 {
 		b.buf.Write(p[:min(len(p), room)])
 	}
 	return len(p), nil

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -278,7 +279,7 @@ func BenchmarkFailFast(b *testing.B) {
 type unreachableIMDS struct{ next *http.Client }
 
 func (u unreachableIMDS) Do(r *http.Request) (*http.Response, error) {
-	if r.URL.Hostname() == imdsAddress {
+	if r.URL.Hostname() == diagnose.IMDSAddress {
 		<-r.Context().Done()
 		return nil, r.Context().Err()
 	}

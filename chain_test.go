@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -122,24 +122,6 @@ func TestArcSelected(t *testing.T) {
 	}
 }
 
-// TestAuthErrorText: the chain's error names the source that failed, or
-// says that none is configured; the log's error field quotes it.
-func TestAuthErrorText(t *testing.T) {
-	t.Parallel()
-	failed := &source{Name: "Azure CLI"}
-	for _, tt := range []struct {
-		err  *authError
-		want string
-	}{
-		{&authError{}, "no credential source is configured"},
-		{&authError{Failed: failed, Err: errors.New("az: not logged in")}, "Azure CLI: az: not logged in"},
-	} {
-		if got := tt.err.Error(); got != tt.want {
-			t.Errorf("Error() = %q; want %q", got, tt.want)
-		}
-	}
-}
-
 // TestPipelineOptions: every pipeline watches its network failures, and
 // AZURE_AUTHORITY_HOST (sovereign clouds; the AKS webhook sets it) reaches
 // azidentity through getenv.
@@ -156,7 +138,7 @@ func TestPipelineOptions(t *testing.T) {
 			t.Errorf("AZURE_AUTHORITY_HOST=%q: authority host %q; want %q", tt.authority, got.Cloud.ActiveDirectoryAuthorityHost, tt.want)
 		}
 		if len(got.PerRetryPolicies) != 1 {
-			t.Errorf("per-retry policies = %v; want networkWatch", got.PerRetryPolicies)
+			t.Errorf("per-retry policies = %v; want diagnose.NetworkWatch", got.PerRetryPolicies)
 		}
 	}
 }
@@ -174,7 +156,7 @@ func TestTokenRequestNetworkFailure(t *testing.T) {
 	if err == nil {
 		t.Fatal("GetToken succeeded; want the name not to resolve")
 	}
-	p := explainer{cfg: cfg}.explain(err)
+	p := diagnose.Explain(err, cfg.facts(nil))
 	if p.Title != "A host name does not resolve" || !strings.Contains(p.Cause, "login.microsoftonline.com") {
 		t.Errorf("page = %q: %q; want Entra ID's host named as not resolving", p.Title, p.Cause)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"fmt"
+	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 	"net/url"
 	"strconv"
 	"strings"
@@ -33,25 +34,13 @@ type config struct {
 	// transport honours; failures name it.
 	ProxyVar, Proxy string
 	// Host is the Azure service the app runs on, from its own variables.
-	Host azureHost
+	Host diagnose.Host
 
 	// Problems are invalid settings. They are shown on / with status 500
 	// and never stop the process: /ping answers regardless.
-	Problems []configProblem
+	Problems []diagnose.Setting
 	// Warnings are logged once at start-up.
 	Warnings []string
-}
-
-// configProblem is one invalid setting, told so a user can fix it.
-type configProblem struct {
-	Variable string `json:"variable"`
-	Found    string `json:"found"`
-	Problem  string `json:"problem"`
-	Example  string `json:"example"`
-}
-
-func (p configProblem) Error() string {
-	return fmt.Sprintf("%s=%q: %s (example: %s)", p.Variable, p.Found, p.Problem, p.Example)
 }
 
 // tokenSourceChoices are the values AZURE_TOKEN_CREDENTIALS accepts, as in
@@ -83,13 +72,13 @@ func loadConfig(getenv func(string) string) config {
 		CertificatePath:    getenv("AZURE_CLIENT_CERTIFICATE_PATH"),
 		CertificatePass:    getenv("AZURE_CLIENT_CERTIFICATE_PASSWORD"),
 		Path:               getenv("PATH"),
-		Host:               detectHost(getenv),
+		Host:               diagnose.DetectHost(getenv),
 	}
 	c.PortVar, c.Port = firstSet(getenv, defaultPort, "PORT", "FUNCTIONS_CUSTOMHANDLER_PORT", "HTTP_PLATFORM_PORT")
 	c.ProxyVar, c.Proxy = firstSet(getenv, "", "HTTPS_PROXY", "https_proxy")
 
 	if err := checkSecretName(c.SecretName); err != "" {
-		c.Problems = append(c.Problems, configProblem{"SECRET_NAME", c.SecretName, err, suggestSecretName(c.SecretName)})
+		c.Problems = append(c.Problems, setting("SECRET_NAME", c.SecretName, err, suggestSecretName(c.SecretName)))
 	}
 
 	vaultVar, vault := "KEY_VAULT_URL", getenv("KEY_VAULT_URL")
@@ -97,7 +86,7 @@ func loadConfig(getenv func(string) string) config {
 		vaultVar, vault = "KEY_VAULT_URI", getenv("KEY_VAULT_URI")
 	}
 	if err := checkVaultURL(vault); err != "" {
-		c.Problems = append(c.Problems, configProblem{vaultVar, vault, err, exampleVaultURL})
+		c.Problems = append(c.Problems, setting(vaultVar, vault, err, exampleVaultURL))
 	} else {
 		c.VaultURL = vault
 	}
@@ -106,27 +95,27 @@ func loadConfig(getenv func(string) string) config {
 		if choice, ok := matchChoice(v); ok {
 			c.TokenSources = choice
 		} else {
-			c.Problems = append(c.Problems, configProblem{"AZURE_TOKEN_CREDENTIALS", v,
-				"not one of " + strings.Join(tokenSourceChoices, ", ") + "; leave it unset to try every source in order",
-				"ManagedIdentityCredential"})
+			c.Problems = append(c.Problems, setting("AZURE_TOKEN_CREDENTIALS", v,
+				"not one of "+strings.Join(tokenSourceChoices, ", ")+"; leave it unset to try every source in order",
+				"ManagedIdentityCredential"))
 		}
 	}
 
 	var err string
 	if c.RequestTimeout, err = parseDuration(getenv("REQUEST_TIMEOUT"), defaultRequestTimeout, false); err != "" {
-		c.Problems = append(c.Problems, configProblem{"REQUEST_TIMEOUT", getenv("REQUEST_TIMEOUT"), err, "15s"})
+		c.Problems = append(c.Problems, setting("REQUEST_TIMEOUT", getenv("REQUEST_TIMEOUT"), err, "15s"))
 		c.RequestTimeout = defaultRequestTimeout
 	}
 	if c.SecretCacheTTL, err = parseDuration(getenv("SECRET_CACHE_TTL"), 0, true); err != "" {
-		c.Problems = append(c.Problems, configProblem{"SECRET_CACHE_TTL", getenv("SECRET_CACHE_TTL"), err, "30s"})
+		c.Problems = append(c.Problems, setting("SECRET_CACHE_TTL", getenv("SECRET_CACHE_TTL"), err, "30s"))
 	}
 
 	c.Warnings = partialSettings(c)
 	// A setting's value is shown on the page and in the log: never a secret
 	// in it, nor a URL's user info or query (a password, a signature).
-	r := newRedactor(c)
+	r := diagnose.NewRedactor(c.secrets()...)
 	for i := range c.Problems {
-		c.Problems[i].Found = r.text(c.Problems[i].Found)
+		c.Problems[i].Found = r.Text(c.Problems[i].Found)
 	}
 	return c
 }
@@ -287,4 +276,36 @@ func (c config) portNumber() error {
 		return fmt.Errorf("%s=%q is not a port number from 0 to 65535", cmp.Or(c.PortVar, "the port"), c.Port)
 	}
 	return nil
+}
+
+// secrets are the values the app holds that no page or log may show: the
+// identity endpoint's header, the client secret, the certificate's
+// password and the proxy's password.
+func (c config) secrets() []string {
+	var proxyPassword string
+	if u, err := url.Parse(c.Proxy); err == nil && u.User != nil {
+		proxyPassword, _ = u.User.Password()
+	}
+	return []string{c.IdentityHeader, c.MSISecret, c.ClientSecret, c.CertificatePass, proxyPassword}
+}
+
+// facts is what a diagnosis needs to know of the app, with p the
+// principal its last token named (nil before the first).
+func (c config) facts(p *principal) diagnose.Facts {
+	f := diagnose.Facts{
+		VaultURL: c.VaultURL, SecretName: c.SecretName, RequestTimeout: c.RequestTimeout,
+		TenantID: c.TenantID, ClientID: c.ClientID, CertificatePath: c.CertificatePath, FederatedTokenFile: c.FederatedTokenFile,
+		IdentityEndpoint: c.IdentityEndpoint, MSIEndpoint: c.MSIEndpoint, ProxyVar: c.ProxyVar, Proxy: c.Proxy,
+		Host: c.Host, Secrets: c.secrets(),
+	}
+	if p != nil {
+		f.Principal = &diagnose.Principal{ObjectID: p.ObjectID, IsUser: p.IsUser}
+	}
+	return f
+}
+
+// setting is an invalid setting: its variable, the value found, what is
+// wrong with it and an example of a valid one.
+func setting(variable, found, problem, example string) diagnose.Setting {
+	return diagnose.Setting{Variable: variable, Found: found, Problem: problem, Example: example}
 }

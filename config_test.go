@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 )
 
@@ -181,7 +182,7 @@ func TestConfigEdges(t *testing.T) {
 }
 
 func hasProblem(c config, variable string) bool {
-	return slices.ContainsFunc(c.Problems, func(p configProblem) bool { return p.Variable == variable })
+	return slices.ContainsFunc(c.Problems, func(p diagnose.Setting) bool { return p.Variable == variable })
 }
 
 // TestChainEdges: which source the chain picks, and what it asks for,

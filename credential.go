@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
@@ -80,16 +81,16 @@ func (c config) allows(typeName string) bool {
 // concurrent callers wait for one request.
 func (c *chain) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
 	if c.active == nil {
-		return azcore.AccessToken{}, &authError{Sources: c.sources}
+		return azcore.AccessToken{}, &diagnose.AuthError{}
 	}
-	ctx, transportErr := withSeen[error](ctx)
+	ctx, transportErr := diagnose.WithSeen[error](ctx)
 	tok, err := c.active.cred.GetToken(ctx, opts)
 	if err != nil {
-		ae := &authError{Sources: c.sources, Failed: c.active, Err: err}
+		ae := &diagnose.AuthError{Failed: &diagnose.Source{Name: c.active.Name, TypeName: c.active.TypeName}, Err: err}
 		if t := transportErr(); t != nil {
 			ae.Transport = *t
 		}
-		see(ctx, ae) // for the handler: see withAuthFailure
+		diagnose.See(ctx, ae) // for the handler: see withAuthFailure
 		return azcore.AccessToken{}, ae
 	}
 	p := principalFromToken(tok.Token)
@@ -107,36 +108,13 @@ func (c *chain) Principal() *principal { return c.principal.Load() }
 // policy replaces any error with the context's own once the context is
 // done, so a token request that timed out would otherwise read as Key
 // Vault's timeout.
-func withAuthFailure(failed func() *authError, err error) error {
-	var ae *authError
+func withAuthFailure(failed func() *diagnose.AuthError, err error) error {
+	var ae *diagnose.AuthError
 	if f := failed(); f != nil && err != nil && !errors.As(err, &ae) {
 		return errors.Join(f, err)
 	}
 	return err
 }
-
-// authError is the chain's failure: no source configured, or one that failed.
-type authError struct {
-	Sources []source
-	Failed  *source // nil when no source is configured
-	Err     error
-	// Transport is the last network failure of the source's requests, as
-	// networkWatch saw it: azidentity keeps only its text in Err.
-	Transport error
-}
-
-func (e *authError) Error() string {
-	if e.Failed == nil {
-		return "no credential source is configured"
-	}
-	return e.Failed.Name + ": " + e.Err.Error()
-}
-
-func (e *authError) Unwrap() []error { return []error{e.Err, e.Transport} }
-
-// NonRetriable tells azcore's retry policy not to try again: the source has
-// already retried what can be retried.
-func (*authError) NonRetriable() {}
 
 func managedIdentitySource(cfg config, opts azcore.ClientOptions) source {
 	// AZURE_CLIENT_ID alone, on a managed-identity host, names a
@@ -145,7 +123,7 @@ func managedIdentitySource(cfg config, opts azcore.ClientOptions) source {
 	if cfg.ClientSecret == "" && cfg.CertificatePath == "" {
 		clientID = cfg.ClientID
 	}
-	name := cfg.Host.identityName()
+	name := cfg.Host.IdentityName()
 	switch {
 	case cfg.IdentityEndpoint != "" && cfg.IdentityHeader != "":
 		return azidentityMISource(name, "(2019-08-01)", cfg.IdentityEndpoint, clientID, opts)
@@ -168,7 +146,7 @@ func managedIdentitySource(cfg config, opts azcore.ClientOptions) source {
 		// metadata service: asked only when AZURE_TOKEN_CREDENTIALS says
 		// so, for anywhere else a request to its address is a probe that
 		// slows a laptop's start.
-		return azidentityMISource("virtual machine managed identity", "(IMDS)", "http://"+imdsAddress, clientID, opts)
+		return azidentityMISource("virtual machine managed identity", "(IMDS)", "http://"+diagnose.IMDSAddress, clientID, opts)
 	}
 	why := "IDENTITY_ENDPOINT and IDENTITY_HEADER (or MSI_ENDPOINT and MSI_SECRET) are not set: this is not an Azure host with a managed identity"
 	if cfg.Host.Name != "" {
@@ -182,10 +160,6 @@ func managedIdentitySource(cfg config, opts azcore.ClientOptions) source {
 func userAssigned(name string) string {
 	return strings.Replace(name, "managed identity", "user-assigned managed identity", 1)
 }
-
-// imdsAddress is the instance metadata service's fixed address, which
-// MSAL builds in (apps/managedidentity: imdsDefaultEndpoint).
-const imdsAddress = "169.254.169.254"
 
 // azidentityMISource is a managed identity through azidentity, whose
 // requests may go only to endpoint (onlyTo); clientID, when set, selects a
@@ -311,4 +285,34 @@ func (h hostGuard) Do(req *policy.Request) (*http.Response, error) {
 			"(azidentity reads the process environment; is IDENTITY_ENDPOINT exported to this process?)", got, string(h))
 	}
 	return req.Next()
+}
+
+// sourceStatus is one credential source as the page lists it.
+type sourceStatus struct {
+	Name   string `json:"name"`
+	Status string `json:"status"` // used, failed, skipped, or configured (not yet asked)
+	Detail string `json:"detail,omitempty"`
+}
+
+// statuses lists the chain's sources as they stand: the source whose error
+// is err failed; the active one is used once it has issued a token, and
+// only configured before.
+func (c *chain) statuses(err error, issued bool) []sourceStatus {
+	var ae *diagnose.AuthError
+	errors.As(err, &ae)
+	out := make([]sourceStatus, 0, len(c.sources))
+	for i := range c.sources {
+		s := &c.sources[i]
+		switch {
+		case s.Skipped != "":
+			out = append(out, sourceStatus{s.Name, "skipped", s.Skipped})
+		case ae != nil && ae.Failed != nil && ae.Failed.Name == s.Name:
+			out = append(out, sourceStatus{s.Name, "failed", diagnose.SourceDetail(ae.Err)})
+		case issued:
+			out = append(out, sourceStatus{s.Name, "used", ""})
+		default:
+			out = append(out, sourceStatus{s.Name, "configured", "not yet asked for a token"})
+		}
+	}
+	return out
 }

@@ -87,14 +87,4 @@ func TestLegacyCredentialChecks(t *testing.T) {
 			t.Errorf("Error() = %q; want %q", got, tt.want)
 		}
 	}
-	for body, want := range map[string]string{
-		`{"StatusCode":400,"Message":"No MSI found for specified ClientId/ResourceId.","CorrelationId":"c"}`: "No MSI found for specified ClientId/ResourceId.",
-		`{"error":"invalid_client","error_description":"AADSTS7000215: Invalid.\r\nTrace ID: x"}`:            "AADSTS7000215: Invalid.",
-		`{"error":"invalid_request"}`: "invalid_request",
-		`not json`:                    "",
-	} {
-		if got := errorDescription([]byte(body)); got != want {
-			t.Errorf("errorDescription(%s) = %q; want %q", body, got, want)
-		}
-	}
 }

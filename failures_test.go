@@ -1,17 +1,9 @@
 package main
 
 import (
-	"context"
-	"crypto/x509"
 	"encoding/json"
-	"errors"
 	"html"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -19,10 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 )
 
 // failureCase is one failure a user can hit, played by the stand-in
@@ -246,7 +236,7 @@ func checkProblem(t *testing.T, resp *http.Response, body string, tt failureCase
 // checkPageCommands checks each command on the HTML page, as a user
 // copies it (its text, tags dropped, entities read), against the fixes'
 // commands, in order.
-func checkPageCommands(t *testing.T, page string, fixes []fix) {
+func checkPageCommands(t *testing.T, page string, fixes []diagnose.Fix) {
 	t.Helper()
 	var want, got []string
 	for _, f := range fixes {
@@ -271,7 +261,7 @@ func checkFixes(t *testing.T, body string, want, not []string) {
 		t.Fatalf("JSON view without a problem (%v): %s", err, body)
 	}
 	for _, w := range want {
-		if !slices.ContainsFunc(v.Problem.Fixes, func(f fix) bool { return f.Command == w }) {
+		if !slices.ContainsFunc(v.Problem.Fixes, func(f diagnose.Fix) bool { return f.Command == w }) {
 			t.Errorf("no fix command is %q; fixes: %+v", w, v.Problem.Fixes)
 		}
 	}
@@ -282,144 +272,6 @@ func checkFixes(t *testing.T, body string, want, not []string) {
 			}
 		}
 	}
-}
-
-// TestFixCommandsPaste renders every failure's fixes and pastes each
-// command into sh, bash and zsh (macOS's default shell) with -n: it must
-// parse in each, and be one command.
-func TestFixCommandsPaste(t *testing.T) {
-	t.Parallel()
-	var commands []string
-	for _, p := range explainedProblems() {
-		for _, f := range p.Fixes {
-			if f.Command != "" {
-				commands = append(commands, f.Command)
-			}
-		}
-	}
-	if len(commands) < 20 {
-		t.Fatalf("only %d commands to check; the table lost its rows", len(commands))
-	}
-	for _, shell := range pasteShells(t) {
-		for _, c := range commands {
-			if out, err := exec.Command(shell, "-n", "-c", c).CombinedOutput(); err != nil || len(out) > 0 {
-				t.Errorf("%s -n -c %q: %v\n%s", shell, c, err, out)
-			}
-		}
-	}
-	for _, c := range commands {
-		if err := oneCommand(c); err != "" {
-			t.Errorf("%q is not one command: %s", c, err)
-		}
-	}
-}
-
-// pasteShells are the shells a user pastes a fix into; .ci/run installs
-// zsh, so that it is never skipped there.
-func pasteShells(t *testing.T) []string {
-	var shells []string
-	for _, name := range []string{"sh", "bash", "zsh"} {
-		path, err := exec.LookPath(name)
-		if err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("%s is not installed; .ci/run installs it", name)
-			}
-			t.Logf("%s is not installed: not checked", name)
-			continue
-		}
-		shells = append(shells, path)
-	}
-	return shells
-}
-
-// TestShellQuoteRoundTrip pastes words that shells expand (a leading = or
-// ~, globs, history, variables, quotes) into each shell, as the fixes
-// quote them: each shell must hand the command the very same words.
-func TestShellQuoteRoundTrip(t *testing.T) {
-	t.Parallel()
-	words := []string{"=ls", "~root", "~", "*", "a?b", "[ab]", "{a,b}", "!!", "a!b", "$HOME", "${x}", "`id`", "$(id)",
-		"it's", `say "hi"`, `a\b`, "a b", "#x", "x#y", "%1", "^x", "a=b", "--k=v", "a;b", "a|b", "a&b", "a>b", "<value>",
-		"[?clientId=='c'].id", "tab\there", "ünïcödé", "-"}
-	args := []any{"printf", raw(`'%s\n'`)}
-	for _, w := range words {
-		args = append(args, w)
-	}
-	line := cmd(args...)
-	for _, shell := range pasteShells(t) {
-		// zsh reads ~ and = expansions, history and globs as an interactive
-		// user's shell does only with these options; -f skips rc files.
-		argv := []string{"-c", line}
-		if strings.HasSuffix(shell, "zsh") {
-			argv = []string{"-f", "-o", "EQUALS", "-c", line}
-		}
-		out, err := exec.Command(shell, argv...).CombinedOutput()
-		if err != nil {
-			t.Errorf("%s -c %q: %v\n%s", shell, line, err, out)
-			continue
-		}
-		got := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
-		if !slices.Equal(got, words) {
-			t.Errorf("%s hands the command %q; want %q", shell, got, words)
-		}
-	}
-}
-
-// oneCommand returns why s is more than one simple command, or "": an
-// operator (; & | newline) or a redirection outside quotes and $(…).
-func oneCommand(s string) string {
-	var quote rune
-	depth := 0
-	for i, r := range s {
-		switch {
-		case quote != 0:
-			if r == quote {
-				quote = 0
-			}
-		case r == '\'' || r == '"':
-			quote = r
-		case strings.HasPrefix(s[i:], "$("):
-			depth++
-		case r == ')' && depth > 0:
-			depth--
-		case depth == 0 && strings.ContainsRune(";&|\n<>`", r):
-			return "unquoted " + strconv.QuoteRune(r) + " at " + strconv.Itoa(i)
-		}
-	}
-	if quote != 0 || depth != 0 {
-		return "unbalanced quotes or $("
-	}
-	return ""
-}
-
-// explainedProblems is every problem the explainer builds for the
-// failures it knows, with placeholders and with App Service's names, so
-// that TestFixCommandsPaste sees each command form.
-func explainedProblems() []*problem {
-	var out []*problem
-	for _, cfg := range []config{
-		{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", ClientID: "c", TenantID: "t", Proxy: "http://proxy:3128", ProxyVar: "HTTPS_PROXY", CertificatePath: "/tmp/my cert.pem"},
-		{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", Host: azureHost{"App Service", "webapp", "my-app", "my rg", ""}, ClientID: "c"},
-		{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", Host: azureHost{"Container Apps", "containerapp", "my-app", "", "my-app--rev1"}, ClientID: "c"},
-	} {
-		x := explainer{cfg: cfg, principal: &principal{ObjectID: "oid", IsUser: true}}
-		out = append(out, x.noIdentity(), x.configurationProblem([]configProblem{{"KEY_VAULT_URL", "", "not set", exampleVaultURL}}),
-			x.timedOut(context.DeadlineExceeded), x.dnsProblem("kv.vault.azure.net"), x.dnsProblem("login.microsoftonline.com"),
-			x.proxyProblem("kv.vault.azure.net", "t", "w"), x.untrustedProblem("kv.vault.azure.net", errors.New("x509")))
-		for _, r := range keyVaultRules {
-			out = append(out, r.build(x, vaultAnswer{Message: "Resource: '/subscriptions/s/resourcegroups/rg/providers/microsoft.keyvault/vaults/kv/secrets/secret'\r\nClient address: 192.0.2.1"}))
-		}
-		for _, build := range entraRules {
-			out = append(out, build(x, entraAnswer{Desc: "AADSTS1: x"}))
-		}
-		for _, r := range cliRules {
-			out = append(out, r.build(x, "ERROR: x"))
-		}
-		s := &source{Name: "App Service user-assigned managed identity (2017-09-01)", TypeName: "ManagedIdentityCredential"}
-		cli := &source{Name: "Azure CLI", TypeName: "AzureCLICredential"}
-		mismatch := `isn't configured to acquire tokens for tenant "abc"`
-		out = append(out, x.identityProblem(s, "x", nil), x.tenantMismatch(s, mismatch), x.tenantMismatch(cli, mismatch))
-	}
-	return out
 }
 
 // TestREADMETroubleshooting checks that README's troubleshooting table
@@ -466,131 +318,5 @@ func TestFaultTableStatus(t *testing.T) {
 		} else if got != f.PageStatus {
 			t.Errorf("FAULT=%s: make demo says the page answers %d; TestFailures sees %d", f.Fault, f.PageStatus, got)
 		}
-	}
-}
-
-// TestReadEntraAnswer reads Entra ID's error body: the code from
-// error_codes, else from the AADSTS number in the description.
-func TestReadEntraAnswer(t *testing.T) {
-	t.Parallel()
-	for _, tt := range []struct {
-		body string
-		want int
-	}{
-		{`{"error":"temporarily_unavailable","error_description":"A transient error.","error_codes":[90033]}`, 90033},
-		{`{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided."}`, 7000215},
-		{`{"error":"invalid_client"}`, 0},
-	} {
-		r := &http.Response{StatusCode: 401, Body: io.NopCloser(strings.NewReader(tt.body))}
-		if got := readEntraAnswer(r).Code; got != tt.want {
-			t.Errorf("readEntraAnswer(%s).Code = %d; want %d", tt.body, got, tt.want)
-		}
-	}
-}
-
-// TestClassifierEdges covers answers the stand-in does not play: Key
-// Vault's own 500, an untrusted certificate on Entra ID's host, and a
-// federated credential's issuer that Entra ID's answer does not name.
-func TestClassifierEdges(t *testing.T) {
-	t.Parallel()
-	x := explainer{cfg: config{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret"}}
-	resp := &http.Response{StatusCode: 500, Header: http.Header{"X-Ms-Request-Id": {"r1"}}, Body: io.NopCloser(strings.NewReader(`{"error":{"code":"InternalServerError","message":"x"}}`)),
-		Request: httptest.NewRequest("GET", "https://kv.vault.azure.net/secrets/secret", nil)}
-	if p := x.vaultProblem(runtime.NewResponseError(resp).(*azcore.ResponseError)); p.Title != "Key Vault failed" || p.RequestID != "r1" {
-		t.Errorf("Key Vault 500: %q, request ID %q; want Key Vault failed, r1", p.Title, p.RequestID)
-	}
-	err := &url.Error{Op: "Post", URL: "https://login.microsoftonline.com/t/oauth2/v2.0/token", Err: x509.UnknownAuthorityError{}}
-	if p := x.networkProblem(err); p == nil || !strings.Contains(p.Cause, "login.microsoftonline.com") || !strings.Contains(p.Fixes[0].Command, "https://login.microsoftonline.com/") {
-		t.Errorf("untrusted certificate on Entra ID's host: %+v; want the page to name that host", p)
-	}
-	// 700213 names the subject, not the issuer: the cluster's is looked up.
-	x.cfg.ClientID = "c"
-	w := &source{Name: "AKS workload identity", TypeName: "WorkloadIdentityCredential"}
-	resp = &http.Response{StatusCode: 400, Body: io.NopCloser(strings.NewReader(`{"error":"invalid_request","error_description":"AADSTS700213: No matching federated identity record found for presented assertion subject 'system:serviceaccount:default:kvmsigo'."}`))}
-	p := x.workloadProblem(w, "", &azidentity.AuthenticationFailedError{RawResponse: resp})
-	if len(p.Fixes) != 1 || !strings.Contains(p.Fixes[0].Command, "--issuer $(az aks show --name '<cluster>'") {
-		t.Errorf("federated credential fix without an issuer in the answer: %+v; want the issuer from az aks show, unquoted", p.Fixes)
-	}
-}
-
-// TestSourceDetail: a failed token request reads as its endpoint's host,
-// status and reason, or the status alone when the body gives none.
-func TestSourceDetail(t *testing.T) {
-	t.Parallel()
-	answer := func(status int, body string, withRequest bool) error {
-		r := &http.Response{StatusCode: status, Body: io.NopCloser(strings.NewReader(body))}
-		if withRequest {
-			r.Request = httptest.NewRequest("POST", "https://login.microsoftonline.com/t/oauth2/v2.0/token", nil)
-		}
-		return &azidentity.AuthenticationFailedError{RawResponse: r}
-	}
-	for _, tt := range []struct {
-		err  error
-		want string
-	}{
-		{answer(401, `{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\nTrace ID: x"}`, true),
-			"login.microsoftonline.com answered 401: AADSTS7000215: Invalid client secret provided."},
-		{answer(503, ``, true), "login.microsoftonline.com answered 503 Service Unavailable"},
-		{answer(500, ``, false), "the endpoint answered 500 Internal Server Error"},
-		{errors.New("AzureCLICredential: ERROR: Please run 'az login' to setup account.\nTo troubleshoot, visit https://aka.ms/x"), "ERROR: Please run 'az login' to setup account."},
-	} {
-		if got := sourceDetail(tt.err); got != tt.want {
-			t.Errorf("sourceDetail = %q; want %q", got, tt.want)
-		}
-	}
-}
-
-// TestFixCommandsHostileValues fills the fixes with values that shells
-// expand or split (quotes, $, `, !, spaces) and runs each command in each
-// shell against stand-in commands that record their arguments: every
-// value must arrive whole, and nothing in it may run or expand.
-func TestFixCommandsHostileValues(t *testing.T) {
-	t.Parallel()
-	hostile := []string{`my app's "x" !x`, "rg $HOME `id` $(id)", `c'"$HOME`, "/tmp/my cert's $HOME.pem"}
-	cfg := config{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", ClientID: hostile[2], TenantID: hostile[2],
-		CertificatePath: hostile[3], Host: azureHost{"App Service", "webapp", hostile[0], hostile[1], ""}}
-	x := explainer{cfg: cfg, principal: &principal{ObjectID: hostile[2]}}
-	var commands []string
-	problems := []*problem{x.noIdentity(), x.configurationProblem([]configProblem{{"SECRET_CACHE_TTL", "", "x", hostile[0]}}),
-		x.certificateNotRegistered(entraAnswer{}), x.applicationNotFound(entraAnswer{}), x.accessPolicyDenied(vaultAnswer{}),
-		x.identityProblem(&source{Name: "App Service user-assigned managed identity (2017-09-01)"}, "x", nil)}
-	for _, p := range problems {
-		for _, f := range p.Fixes {
-			if f.Command != "" && !strings.HasPrefix(f.Command, "export ") {
-				commands = append(commands, f.Command)
-			}
-		}
-	}
-	bin := t.TempDir()
-	log := filepath.Join(bin, "args")
-	for _, name := range []string{"az", "curl"} {
-		writeScript(t, filepath.Join(bin, name), `for a in "$@"; do printf '%s\n' "$a"; done >> `+log+"\n")
-	}
-	checked := 0
-	for _, shell := range pasteShells(t) {
-		for _, c := range commands {
-			os.Remove(log)
-			run := exec.Command(shell, "-c", c)
-			run.Env = []string{"PATH=" + bin + ":/usr/bin:/bin", "HOME=/nonexistent-home"}
-			if out, err := run.CombinedOutput(); err != nil {
-				t.Errorf("%s -c %q: %v\n%s", shell, c, err, out)
-				continue
-			}
-			args, _ := os.ReadFile(log)
-			if strings.Contains(string(args), "uid=") || strings.Contains(string(args), "/nonexistent-home") {
-				t.Errorf("%s ran or expanded part of a value in %q:\n%s", shell, c, args)
-			}
-			for _, v := range hostile {
-				if strings.Contains(c, shellQuote(v)) {
-					checked++
-				}
-				if strings.Contains(c, shellQuote(v)) && !strings.Contains(string(args), v) {
-					t.Errorf("%s split or changed %q in %q; the command got:\n%s", shell, v, c, args)
-				}
-			}
-		}
-	}
-	if checked < 10 {
-		t.Errorf("only %d hostile values reached a command; want the fixes to carry them", checked)
 	}
 }

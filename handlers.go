@@ -7,6 +7,7 @@ import (
 	"embed"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -53,10 +54,10 @@ func newPage() (*page, error) {
 
 // view is what / shows, as HTML or JSON.
 type view struct {
-	Secret    *secret        `json:"secret,omitempty"`
-	Problem   *problem       `json:"problem,omitempty"`
-	Principal *principal     `json:"principal,omitempty"`
-	Sources   []sourceStatus `json:"sources,omitempty"`
+	Secret    *secret           `json:"secret,omitempty"`
+	Problem   *diagnose.Problem `json:"problem,omitempty"`
+	Principal *principal        `json:"principal,omitempty"`
+	Sources   []sourceStatus    `json:"sources,omitempty"`
 }
 
 // newServer builds the app's handler: every route, its headers and its log.
@@ -90,11 +91,11 @@ func handleSecret(logger *slog.Logger, cfg config, creds *chain, reader *secretR
 	// What start-up already knows needs no call to Azure: invalid settings,
 	// or no identity to authenticate with.
 	var known view
-	switch x, r := (explainer{cfg: cfg}), newRedactor(cfg); {
+	switch {
 	case len(cfg.Problems) > 0 || reader == nil:
-		known.Problem = r.problem(x.configurationProblem(cfg.Problems))
+		known.Problem = diagnose.Configuration(cfg.Problems, cfg.facts(nil))
 	case creds.active == nil:
-		known = view{Problem: r.problem(x.noIdentity()), Sources: creds.statuses(nil, false)}
+		known = view{Problem: diagnose.NoIdentity(cfg.facts(nil)), Sources: creds.statuses(nil, false)}
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")

@@ -178,7 +178,7 @@ func TestAzureCLI(t *testing.T) {
 		tenant     string // AZURE_TENANT_ID
 		wantStatus int
 		want       []string // in the JSON view
-		wantFix    string   // a command the page offers
+		wantFix    string   // a whole command the page offers
 		wantArgs   string   // what az was called with; "" if not at all
 	}{
 		{"logged in", standin.AzLoggedIn, "", "", http.StatusOK, []string{"Azure CLI", standin.UserOID, standin.UserUPN, `"status":"used"`}, "", "--tenant " + standin.Tenant},
@@ -192,7 +192,8 @@ func TestAzureCLI(t *testing.T) {
 		{"not logged in", standin.AzLoggedOut, "", "", http.StatusBadGateway, []string{"Azure CLI: not signed in", `"status":"failed"`}, "az login", "account get-access-token"},
 		{"not logged in, tenant", standin.AzLoggedOut, "", standin.Tenant, http.StatusBadGateway, []string{"Azure CLI: not signed in"}, "az login --tenant " + standin.Tenant, "account get-access-token"},
 		{"a user denied by RBAC is a User", standin.AzLoggedIn, standin.FaultRBAC, "", http.StatusBadGateway, []string{"Key Vault denied access (Azure RBAC)"},
-			"--assignee-object-id " + standin.UserOID + " --assignee-principal-type User", "account get-access-token"},
+			"az role assignment create --role 'Key Vault Secrets User' --assignee-object-id " + standin.UserOID + " --assignee-principal-type User" +
+				" --scope /subscriptions/00000000-0000-4000-8000-000000000000/resourcegroups/demo-rg/providers/microsoft.keyvault/vaults/kv", "account get-access-token"},
 		{"login expired", standin.AzExpired, "", "", http.StatusBadGateway, []string{"Azure CLI: the sign-in has expired", "AADSTS70043"},
 			"az login --scope https://vault.azure.net/.default", "account get-access-token"},
 	}

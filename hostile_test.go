@@ -16,8 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
-	"unicode/utf8"
 
+	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -90,7 +90,7 @@ func problemStatus(title string) int {
 	return http.StatusBadGateway
 }
 
-func hasFixPrefix(fixes []fix, prefix string) bool {
+func hasFixPrefix(fixes []diagnose.Fix, prefix string) bool {
 	for _, f := range fixes {
 		if strings.HasPrefix(f.Command, prefix) {
 			return true
@@ -258,7 +258,7 @@ func startWithAz(t *testing.T, script string) testApp {
 }
 
 // TestUpstreamsAreBounded: an endless or huge answer costs the app at most
-// maxAnswer bytes, and the page shows at most an excerpt of any text.
+// diagnose.MaxAnswer bytes, and the page shows at most an excerpt of any text.
 func TestUpstreamsAreBounded(t *testing.T) {
 	t.Parallel()
 	t.Run("endless identity endpoint", func(t *testing.T) {
@@ -349,7 +349,7 @@ func TestEchoedSecretsRedacted(t *testing.T) {
 		s := &source{Name: "service principal (client secret)", TypeName: "EnvironmentCredential"}
 		c := &chain{sources: []source{*s}}
 		c.active = &c.sources[0]
-		f := explainFailure(cfg, c)(&authError{Failed: c.active, Err: &azidentity.AuthenticationFailedError{RawResponse: resp}})
+		f := explainFailure(cfg, c)(&diagnose.AuthError{Failed: &diagnose.Source{Name: s.Name, TypeName: s.TypeName}, Err: &azidentity.AuthenticationFailedError{RawResponse: resp}})
 		b, _ := json.Marshal(f.problem)
 		sources, _ := json.Marshal(f.sources)
 		for _, secret := range []string{clientSecret, token} {
@@ -430,7 +430,7 @@ func TestHSTS(t *testing.T) {
 	}
 }
 
-// TestAzOutputCapped: what az writes is kept up to maxAnswer bytes, however
+// TestAzOutputCapped: what az writes is kept up to diagnose.MaxAnswer bytes, however
 // much it writes, on stdout and on stderr.
 func TestAzOutputCapped(t *testing.T) {
 	t.Parallel()
@@ -447,52 +447,10 @@ func TestAzOutputCapped(t *testing.T) {
 			if err == nil {
 				t.Fatal("GetToken succeeded; want an error")
 			}
-			if len(err.Error()) > maxAnswer {
-				t.Errorf("the error holds %d bytes of what az wrote; want at most %d", len(err.Error()), maxAnswer)
+			if len(err.Error()) > diagnose.MaxAnswer {
+				t.Errorf("the error holds %d bytes of what az wrote; want at most %d", len(err.Error()), diagnose.MaxAnswer)
 			}
 		})
-	}
-}
-
-// TestRedactorText: what the redactor lets a page or a log show.
-func TestRedactorText(t *testing.T) {
-	t.Parallel()
-	const secret = "s3cret-value-0123456789"
-	spaced := "a pass phrase with spaces, " + strings.Repeat("x", 37) // 64 bytes
-	r := newRedactor(config{ClientSecret: secret, IdentityHeader: "short", Proxy: "http://u:proxy-password@p:3128", CertificatePass: spaced})
-	long := strings.Repeat("é", 3000) // 6000 bytes: a cut must fall between characters
-	// Many secrets shrink on redaction, so that the one the text cuts in
-	// two at the limit would fall inside the excerpt.
-	packed := strings.Repeat("b", 32) + strings.Repeat(spaced, 64) + strings.Repeat(" ", 4*maxExcerpt)
-	jwt := "eyJhbGciOiJSUzI1NiJ9.eyJ" + strings.Repeat("Q", 297) + ".abc_DEF-1" // a real one is 1–2 KB
-	tokens := strings.Repeat(jwt+" ", 4*maxExcerpt/len(jwt)+1)
-	for _, tt := range []struct {
-		name, in  string
-		want, not []string
-	}{
-		{"a known secret", "bad secret " + secret + ".", []string{"bad secret [redacted]."}, []string{secret}},
-		{"the proxy's password", "proxy-password rejected", []string{"[redacted] rejected"}, []string{"proxy-password"}},
-		{"a short setting is not searched for", "a short answer", []string{"a short answer"}, nil},
-		{"a token", "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc_DEF-1 end", []string{"token [redacted token] end"}, []string{"eyJ"}},
-		{"user info and query", `Get "https://user:pw@kv.vault.azure.net/x?sig=abc&se=1": EOF`, []string{`Get "https://[redacted]@kv.vault.azure.net/x?[redacted]": EOF`}, []string{"pw@", "sig="}},
-		{"a long text", long, []string{" … [cut]"}, nil},
-		{"a secret cut in two at the limit", packed, []string{"[redacted]"}, []string{spaced[:20]}},
-		{"a token cut in two at the limit", tokens, []string{"[redacted token]"}, []string{"eyJ"}},
-	} {
-		got := r.text(tt.in)
-		for _, w := range tt.want {
-			if !strings.Contains(got, w) {
-				t.Errorf("%s: text(…) = %q; want it to contain %q", tt.name, runePrefix(got, 200), w)
-			}
-		}
-		for _, n := range tt.not {
-			if strings.Contains(got, n) {
-				t.Errorf("%s: text(…) shows %q", tt.name, n)
-			}
-		}
-		if len(got) > maxExcerpt+len(" … [cut]") || !utf8.ValidString(got) {
-			t.Errorf("%s: text(…) is %d bytes (valid UTF-8: %v); want at most an excerpt", tt.name, len(got), utf8.ValidString(got))
-		}
 	}
 }
 

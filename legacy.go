@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
@@ -68,7 +68,7 @@ func (c *legacyAppServiceCredential) GetToken(ctx context.Context, opts policy.T
 		return azcore.AccessToken{}, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return azcore.AccessToken{}, &legacyError{Host: req.Raw().URL.Host, Status: resp.StatusCode, Message: errorDescription(body)}
+		return azcore.AccessToken{}, &legacyError{Host: req.Raw().URL.Host, Status: resp.StatusCode, Message: diagnose.ErrorDescription(body)}
 	}
 	var r struct {
 		AccessToken string          `json:"access_token"`
@@ -90,6 +90,9 @@ type legacyError struct {
 	Status  int
 	Message string
 }
+
+// IdentityAnswer is the endpoint's status and message, for the diagnosis.
+func (e *legacyError) IdentityAnswer() (int, string) { return e.Status, e.Message }
 
 func (e *legacyError) Error() string {
 	msg := fmt.Sprintf("%s answered %d %s", e.Host, e.Status, http.StatusText(e.Status))
@@ -123,28 +126,4 @@ func parseExpiresOn(raw string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("expires_on %q is neither epoch seconds nor a date like 06/19/2019 23:42:01 +00:00", s)
-}
-
-// errorDescription extracts the human part of an error body: OAuth's
-// error_description (its first line: Entra ID appends trace IDs), App
-// Service's identity endpoint's Message ({"StatusCode":400,"Message":"No
-// MSI found for specified ClientId/ResourceId.",…}; MicrosoftDocs/azure-docs
-// #43543), else OAuth's error.
-func errorDescription(body []byte) string {
-	var e struct {
-		Error       json.RawMessage `json:"error"`
-		Description string          `json:"error_description"`
-		Message     string          `json:"Message"`
-	}
-	if json.Unmarshal(body, &e) != nil {
-		return ""
-	}
-	if d := firstLine(cmp.Or(e.Description, e.Message)); d != "" {
-		return d
-	}
-	var s string
-	if json.Unmarshal(e.Error, &s) == nil {
-		return s
-	}
-	return ""
 }

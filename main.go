@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 )
@@ -127,18 +129,36 @@ func newApp(logger *slog.Logger, cfg config, opts azcore.ClientOptions) (http.Ha
 }
 
 // pipelineOptions is opts as every Azure pipeline of the app uses them:
-// each watches its own network failures (networkWatch), reads no answer
-// past maxAnswer bytes (boundedTransport), and Entra ID's
+// each watches its own network failures (diagnose.NetworkWatch), reads no
+// answer past diagnose.MaxAnswer bytes, and Entra ID's
 // host is AZURE_AUTHORITY_HOST's when it is set, read through getenv
 // rather than by azidentity from the process.
 func pipelineOptions(cfg config, opts azcore.ClientOptions) azcore.ClientOptions {
-	opts.PerRetryPolicies = append(slices.Clone(opts.PerRetryPolicies), networkWatch{})
+	opts.PerRetryPolicies = append(slices.Clone(opts.PerRetryPolicies), diagnose.NetworkWatch{})
 	if opts.Transport == nil {
 		opts.Transport = defaultTransport()
 	}
-	opts.Transport = boundedTransport{opts.Transport}
+	opts.Transport = diagnose.BoundedTransport{Next: opts.Transport}
 	if cfg.AuthorityHost != "" {
 		opts.Cloud.ActiveDirectoryAuthorityHost = cfg.AuthorityHost
 	}
 	return opts
+}
+
+// defaultTransport is the transport run uses, with the settings azcore's
+// own default has (sdk/internal/transport): HTTPS_PROXY honoured, TLS 1.2
+// at least, HTTP/2 with health-check pings.
+func defaultTransport() *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   10,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12, Renegotiation: tls.RenegotiateFreelyAsClient},
+		HTTP2:                 &http.HTTP2Config{SendPingTimeout: 10 * time.Second, PingTimeout: 5 * time.Second},
+	}}
 }

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 	"golang.org/x/sync/singleflight"
@@ -104,7 +105,7 @@ func (r *secretReader) get(ctx context.Context) (secret, error) {
 			return secret{}, ctx.Err()
 		}
 	}
-	ctx, authFailure := withSeen[authError](ctx)
+	ctx, authFailure := diagnose.WithSeen[diagnose.AuthError](ctx)
 	resp, err := r.client.GetSecret(ctx, r.name, "", nil)
 	if err != nil {
 		if respErr := (*azcore.ResponseError)(nil); errors.As(err, &respErr) && respErr.StatusCode != http.StatusUnauthorized {
@@ -121,4 +122,30 @@ func (r *secretReader) get(ctx context.Context) (secret, error) {
 		s.Version = resp.ID.Version()
 	}
 	return s, nil
+}
+
+// failure is a failed read as every view of it shows it: explained once,
+// redacted, and never changed after, so that views may share it.
+type failure struct {
+	problem *diagnose.Problem
+	sources []sourceStatus
+	log     string // the error's first line, for the log
+}
+
+// explainFailure returns the function that explains a failed read, with
+// what the app knows: cfg, and the chain's principal and sources.
+func explainFailure(cfg config, creds *chain) func(error) *failure {
+	r := diagnose.NewRedactor(cfg.secrets()...)
+	return func(err error) *failure {
+		p := creds.Principal()
+		f := &failure{
+			problem: diagnose.Explain(err, cfg.facts(p)),
+			sources: creds.statuses(err, p != nil),
+			log:     r.Text(diagnose.FirstLine(err.Error())),
+		}
+		for i := range f.sources {
+			f.sources[i].Detail = r.Text(f.sources[i].Detail)
+		}
+		return f
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"os/exec"
 	"path/filepath"
@@ -27,7 +26,10 @@ func TestDemo(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "..").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	port := freePort(t)
+	port, err := standin.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stdout, stderr syncBuffer
@@ -36,17 +38,8 @@ func TestDemo(t *testing.T) {
 		done <- run(ctx, []string{"-app", bin, "-port", port}, func(string) string { return "/usr/bin:/bin" }, &stdout, &stderr)
 	}()
 	url := "http://127.0.0.1:" + port
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(url + "/ping")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no /ping on the demo's port %s within 20s: %v\n%s%s", port, err, stdout.String(), stderr.String())
-		}
-		time.Sleep(10 * time.Millisecond)
+	if _, err := standin.WaitForPing(url, 20*time.Second); err != nil {
+		t.Fatalf("%v\n%s%s", err, stdout.String(), stderr.String())
 	}
 	resp, err := http.Get(url + "/")
 	if err != nil {
@@ -77,16 +70,6 @@ func TestDemoFaultHelp(t *testing.T) {
 			t.Errorf("FAULT=help does not list %s", f.Fault)
 		}
 	}
-}
-
-func freePort(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	return port
 }
 
 type syncBuffer struct {

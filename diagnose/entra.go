@@ -1,4 +1,4 @@
-package main
+package diagnose
 
 import (
 	"encoding/json"
@@ -34,7 +34,7 @@ func readEntraAnswer(r *http.Response) entraAnswer {
 	if json.Unmarshal(body, &v) != nil {
 		return a
 	}
-	a.Error, a.Desc = v.Error, firstLine(v.Desc)
+	a.Error, a.Desc = v.Error, FirstLine(v.Desc)
 	if len(v.ErrorCodes) > 0 {
 		a.Code = v.ErrorCodes[0]
 	} else if m := aadstsCode.FindStringSubmatch(v.Desc); m != nil {
@@ -48,7 +48,7 @@ var aadstsCode = regexp.MustCompile(`AADSTS(\d+)`)
 // entraRules classify Entra ID's answers to a service principal by AADSTS
 // code, as azidentity's TROUBLESHOOTING.md lists them for
 // ClientSecretCredential and ClientCertificateCredential.
-var entraRules = map[int]func(x explainer, a entraAnswer) *problem{
+var entraRules = map[int]func(x explainer, a entraAnswer) *Problem{
 	7000215: explainer.wrongClientSecret,
 	7000222: explainer.expiredClientSecret,
 	700016:  explainer.applicationNotFound,
@@ -57,22 +57,22 @@ var entraRules = map[int]func(x explainer, a entraAnswer) *problem{
 }
 
 // entraProblem explains a service principal's failed token request.
-func (x explainer) entraProblem(s *source, a entraAnswer) *problem {
-	var p *problem
+func (x explainer) entraProblem(s *Source, a entraAnswer) *Problem {
+	var p *Problem
 	switch build, ok := entraRules[a.Code]; {
 	case ok:
 		p = build(x, a)
 	case a.Status >= 500 || a.Error == "temporarily_unavailable":
-		p = &problem{
+		p = &Problem{
 			Title: "Microsoft Entra ID is not answering",
 			Cause: fmt.Sprintf("Entra ID answered %d: %s. This is a passing fault on Azure's side; the credentials are not the problem.", a.Status, a.Desc),
-			Fixes: []fix{{Text: "Reload in a minute; if it persists, check https://azure.status.microsoft/. Do not reset the client secret: nothing is wrong with it."}},
+			Fixes: []Fix{{Text: "Reload in a minute; if it persists, check https://azure.status.microsoft/. Do not reset the client secret: nothing is wrong with it."}},
 		}
 	default:
-		p = &problem{
+		p = &Problem{
 			Title: "Microsoft Entra ID refused the service principal",
 			Cause: fmt.Sprintf("Entra ID answered %d: %s", a.Status, a.Desc),
-			Fixes: []fix{{Text: fmt.Sprintf("Look the code up in Entra ID's error reference: https://login.microsoftonline.com/error?code=%d", a.Code)}},
+			Fixes: []Fix{{Text: fmt.Sprintf("Look the code up in Entra ID's error reference: https://login.microsoftonline.com/error?code=%d", a.Code)}},
 		}
 	}
 	p.Status = http.StatusBadGateway
@@ -80,56 +80,56 @@ func (x explainer) entraProblem(s *source, a entraAnswer) *problem {
 	return p
 }
 
-func (x explainer) resetSecretFix() fix {
-	return fix{
+func (x explainer) resetSecretFix() Fix {
+	return Fix{
 		Text:    "Add a new client secret to the application (existing ones are kept), then set AZURE_CLIENT_SECRET to the value it prints.",
 		Command: cmd("az", "ad", "app", "credential", "reset", "--id", x.cfg.ClientID, "--append", "--query", "password", "-o", "tsv"),
 	}
 }
 
-func (x explainer) wrongClientSecret(a entraAnswer) *problem {
-	return &problem{
+func (x explainer) wrongClientSecret(a entraAnswer) *Problem {
+	return &Problem{
 		Title: "the client secret is wrong",
 		Cause: "Entra ID does not recognise AZURE_CLIENT_SECRET for the application " + x.cfg.ClientID + " (" + a.Desc + "). A common slip is the secret's ID in place of its value.",
-		Fixes: []fix{x.resetSecretFix()},
+		Fixes: []Fix{x.resetSecretFix()},
 	}
 }
 
-func (x explainer) expiredClientSecret(a entraAnswer) *problem {
-	return &problem{
+func (x explainer) expiredClientSecret(a entraAnswer) *Problem {
+	return &Problem{
 		Title: "the client secret has expired",
 		Cause: "AZURE_CLIENT_SECRET was right but has expired (" + a.Desc + ").",
-		Fixes: []fix{x.resetSecretFix()},
+		Fixes: []Fix{x.resetSecretFix()},
 	}
 }
 
-func (x explainer) applicationNotFound(a entraAnswer) *problem {
-	return &problem{
+func (x explainer) applicationNotFound(a entraAnswer) *Problem {
+	return &Problem{
 		Title: "the application is not in this tenant",
 		Cause: "No application with AZURE_CLIENT_ID=" + x.cfg.ClientID + " exists in the tenant AZURE_TENANT_ID=" + x.cfg.TenantID + " (" + a.Desc + ").",
-		Fixes: []fix{{
+		Fixes: []Fix{{
 			Text:    "Find the tenant the application belongs to, and set AZURE_TENANT_ID to it (or correct AZURE_CLIENT_ID).",
 			Command: cmd("az", "ad", "sp", "show", "--id", x.cfg.ClientID, "--query", "appOwnerOrganizationId", "-o", "tsv"),
 		}},
 	}
 }
 
-func (x explainer) tenantNotFound(a entraAnswer) *problem {
-	return &problem{
+func (x explainer) tenantNotFound(a entraAnswer) *Problem {
+	return &Problem{
 		Title: "the tenant does not exist",
 		Cause: "AZURE_TENANT_ID=" + x.cfg.TenantID + " names no tenant (" + a.Desc + ").",
-		Fixes: []fix{{
+		Fixes: []Fix{{
 			Text:    "Set AZURE_TENANT_ID to your tenant's ID:",
 			Command: cmd("az", "account", "show", "--query", "tenantId", "-o", "tsv"),
 		}},
 	}
 }
 
-func (x explainer) certificateNotRegistered(a entraAnswer) *problem {
-	return &problem{
+func (x explainer) certificateNotRegistered(a entraAnswer) *Problem {
+	return &Problem{
 		Title: "the certificate is not registered",
 		Cause: "The application " + x.cfg.ClientID + " does not accept the certificate in AZURE_CLIENT_CERTIFICATE_PATH (" + a.Desc + ").",
-		Fixes: []fix{{
+		Fixes: []Fix{{
 			Text:    "Upload the certificate to the application (existing credentials are kept).",
 			Command: cmd("az", "ad", "app", "credential", "reset", "--id", x.cfg.ClientID, "--cert", "@"+x.cfg.CertificatePath, "--append"),
 		}},
@@ -141,27 +141,27 @@ func (x explainer) certificateNotRegistered(a entraAnswer) *problem {
 // `… isn't configured to acquire tokens for tenant "…"`).
 var otherTenant = regexp.MustCompile(`configured to acquire tokens for tenant "([^"]+)"`)
 
-func (x explainer) tenantMismatch(s *source, detail string) *problem {
+func (x explainer) tenantMismatch(s *Source, detail string) *Problem {
 	m := otherTenant.FindStringSubmatch(detail)
 	if m == nil {
 		return nil
 	}
-	p := &problem{
+	p := &Problem{
 		Status: http.StatusBadGateway,
 		Title:  "The vault is in another tenant",
 		Cause:  "The vault " + x.vaultName() + " belongs to the tenant " + m[1] + ", but " + s.Name + " signs in to AZURE_TENANT_ID=" + x.cfg.TenantID + ".",
 	}
 	if s.TypeName == "AzureCLICredential" {
-		p.Fixes = []fix{{Text: "Sign in to the vault's tenant, and unset AZURE_TENANT_ID or set it to that tenant.", Command: cmd("az", "login", "--tenant", m[1])}}
+		p.Fixes = []Fix{{Text: "Sign in to the vault's tenant, and unset AZURE_TENANT_ID or set it to that tenant.", Command: cmd("az", "login", "--tenant", m[1])}}
 	} else {
-		p.Fixes = []fix{{Text: "Use a service principal of the vault's tenant: set AZURE_TENANT_ID to it, with that tenant's AZURE_CLIENT_ID and secret.", Command: x.setting("AZURE_TENANT_ID", m[1])}}
+		p.Fixes = []Fix{{Text: "Use a service principal of the vault's tenant: set AZURE_TENANT_ID to it, with that tenant's AZURE_CLIENT_ID and secret.", Command: x.setting("AZURE_TENANT_ID", m[1])}}
 	}
 	return p
 }
 
-// firstLine is msg's first line, trimmed: Entra ID and Key Vault append
+// FirstLine is msg's first line, trimmed: Entra ID and Key Vault append
 // trace IDs and links on lines of their own.
-func firstLine(msg string) string {
+func FirstLine(msg string) string {
 	first, _, _ := strings.Cut(strings.ReplaceAll(msg, "\r\n", "\n"), "\n")
 	return strings.TrimSpace(first)
 }

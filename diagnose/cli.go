@@ -1,4 +1,4 @@
-package main
+package diagnose
 
 import (
 	"net/http"
@@ -11,7 +11,7 @@ import (
 // public source named there.
 var cliRules = []struct {
 	match *regexp.Regexp
-	build func(x explainer, stderr string) *problem
+	build func(x explainer, stderr string) *Problem
 }{
 	// "ERROR: Please run 'az login' to setup account."
 	{regexp.MustCompile(`az login' to set ?up account`), explainer.cliNotLoggedIn},
@@ -22,11 +22,11 @@ var cliRules = []struct {
 	{regexp.MustCompile(`AADSTS90002\b`), explainer.cliTenantNotFound},
 }
 
-func (x explainer) cliProblem(s *source, stderr string) *problem {
-	p := &problem{
+func (x explainer) cliProblem(s *Source, stderr string) *Problem {
+	p := &Problem{
 		Title: "the Azure CLI could not get a token",
 		Cause: "az account get-access-token failed: " + stderr,
-		Fixes: []fix{{Text: "Run what the app runs, and read what az says:", Command: cmd("az", "account", "get-access-token", "--resource", "https://vault.azure.net")}},
+		Fixes: []Fix{{Text: "Run what the app runs, and read what az says:", Command: cmd("az", "account", "get-access-token", "--resource", "https://vault.azure.net")}},
 	}
 	for _, r := range cliRules {
 		if r.match.MatchString(stderr) {
@@ -48,26 +48,26 @@ func (x explainer) azLogin(extra ...any) string {
 	return cmd(append(words, extra...)...)
 }
 
-func (x explainer) cliNotLoggedIn(string) *problem {
-	return &problem{
+func (x explainer) cliNotLoggedIn(string) *Problem {
+	return &Problem{
 		Title: "not signed in",
 		Cause: "The Azure CLI is installed, but no one is signed in to it.",
-		Fixes: []fix{{Text: "Sign in, then reload this page: the app asks az for a token on each new token.", Command: x.azLogin()}},
+		Fixes: []Fix{{Text: "Sign in, then reload this page: the app asks az for a token on each new token.", Command: x.azLogin()}},
 	}
 }
 
-func (x explainer) cliLoginExpired(stderr string) *problem {
-	return &problem{
+func (x explainer) cliLoginExpired(stderr string) *Problem {
+	return &Problem{
 		Title: "the sign-in has expired",
-		Cause: "The Azure CLI's sign-in is no longer valid: " + firstLine(strings.TrimPrefix(stderr, "ERROR: ")),
-		Fixes: []fix{{Text: "Sign in again, for Key Vault:", Command: x.azLogin("--scope", "https://vault.azure.net/.default")}},
+		Cause: "The Azure CLI's sign-in is no longer valid: " + FirstLine(strings.TrimPrefix(stderr, "ERROR: ")),
+		Fixes: []Fix{{Text: "Sign in again, for Key Vault:", Command: x.azLogin("--scope", "https://vault.azure.net/.default")}},
 	}
 }
 
-func (x explainer) cliTenantNotFound(stderr string) *problem {
-	return &problem{
+func (x explainer) cliTenantNotFound(stderr string) *Problem {
+	return &Problem{
 		Title: "the tenant does not exist",
-		Cause: "The Azure CLI was asked for a token in a tenant that does not exist: " + firstLine(strings.TrimPrefix(stderr, "ERROR: ")),
-		Fixes: []fix{{Text: "Set AZURE_TENANT_ID to the vault's tenant, or unset it:", Command: cmd("az", "keyvault", "show", "--name", x.vaultName(), "--query", "properties.tenantId", "-o", "tsv")}},
+		Cause: "The Azure CLI was asked for a token in a tenant that does not exist: " + FirstLine(strings.TrimPrefix(stderr, "ERROR: ")),
+		Fixes: []Fix{{Text: "Set AZURE_TENANT_ID to the vault's tenant, or unset it:", Command: cmd("az", "keyvault", "show", "--name", x.vaultName(), "--query", "properties.tenantId", "-o", "tsv")}},
 	}
 }

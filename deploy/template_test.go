@@ -1,4 +1,4 @@
-package main
+package deploy
 
 import (
 	"encoding/json"
@@ -399,7 +399,7 @@ func str(v any) string { s, _ := v.(string); return s }
 
 func readTemplate(t *testing.T) map[string]any {
 	t.Helper()
-	raw, err := os.ReadFile("azuredeploy.json")
+	raw, err := os.ReadFile(repoFile("azuredeploy.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,7 +412,7 @@ func readTemplate(t *testing.T) map[string]any {
 
 func TestTemplate(t *testing.T) {
 	t.Parallel()
-	raw, err := os.ReadFile("azuredeploy.json")
+	raw, err := os.ReadFile(repoFile("azuredeploy.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package deploy
 
 import (
 	"os"
@@ -17,7 +17,7 @@ import (
 // exec form, so that the app itself receives SIGTERM.
 func TestDockerfile(t *testing.T) {
 	t.Parallel()
-	f, err := os.Open("Dockerfile")
+	f, err := os.Open(repoFile("Dockerfile"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestDockerfile(t *testing.T) {
 	}
 	build, run := stages[0], stages[len(stages)-1]
 
-	gomod, err := os.ReadFile("go.mod")
+	gomod, err := os.ReadFile(repoFile("go.mod"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestDockerfile(t *testing.T) {
 	if goVersion == nil || build.from != "golang:"+string(goVersion[1]) {
 		t.Errorf("build stage FROM %s; want golang:%s, go.mod's Go", build.from, goVersion)
 	}
-	script, err := os.ReadFile("deploy/build.sh")
+	script, err := os.ReadFile("build.sh")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package diagnose
 
 import (
 	"context"
@@ -14,15 +14,15 @@ import (
 // seenKey keys the slot for values of type T.
 type seenKey[T any] struct{}
 
-// withSeen returns a context with an empty slot for a T, and a function
+// WithSeen returns a context with an empty slot for a T, and a function
 // that reads the last value stored in it (nil when none).
-func withSeen[T any](ctx context.Context) (context.Context, func() *T) {
+func WithSeen[T any](ctx context.Context) (context.Context, func() *T) {
 	slot := new(atomic.Pointer[T])
 	return context.WithValue(ctx, seenKey[T]{}, slot), slot.Load
 }
 
-// see stores v in ctx's slot for a T, if ctx has one.
-func see[T any](ctx context.Context, v *T) {
+// See stores v in ctx's slot for a T, if ctx has one.
+func See[T any](ctx context.Context, v *T) {
 	if slot, ok := ctx.Value(seenKey[T]{}).(*atomic.Pointer[T]); ok {
 		slot.Store(v)
 	}

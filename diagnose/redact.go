@@ -1,4 +1,4 @@
-package main
+package diagnose
 
 import (
 	"net/url"
@@ -7,11 +7,11 @@ import (
 	"unicode/utf8"
 )
 
-// redactor cleans text that came from outside the app (an upstream's
+// Redactor cleans text that came from outside the app (an upstream's
 // answer, az's stderr, a setting the user typed) before a page or a log
 // shows it: the secrets the app holds, anything shaped like a token, a
 // URL's user info and query, and more than an excerpt's length.
-type redactor struct {
+type Redactor struct {
 	secrets []string
 }
 
@@ -23,25 +23,17 @@ const minSecretLength = 8
 // maxExcerpt is the most of one upstream text a page or a log shows.
 const maxExcerpt = 1024
 
-// newRedactor knows the secrets in cfg: the identity endpoint's header, the
-// client secret, the certificate's password and the proxy's password.
-func newRedactor(cfg config) redactor {
-	var r redactor
-	for _, s := range []string{cfg.IdentityHeader, cfg.MSISecret, cfg.ClientSecret, cfg.CertificatePass, proxyPassword(cfg.Proxy)} {
+// NewRedactor knows the secrets the app holds (the identity endpoint's
+// header, the client secret, the certificate's password, the proxy's
+// password); shorter ones than minSecretLength are not searched for.
+func NewRedactor(secrets ...string) Redactor {
+	var r Redactor
+	for _, s := range secrets {
 		if len(s) >= minSecretLength {
 			r.secrets = append(r.secrets, s)
 		}
 	}
 	return r
-}
-
-func proxyPassword(proxy string) string {
-	u, err := url.Parse(proxy)
-	if err != nil || u.User == nil {
-		return ""
-	}
-	p, _ := u.User.Password()
-	return p
 }
 
 var (
@@ -54,7 +46,7 @@ var (
 )
 
 // text is s as a page or a log may show it.
-func (r redactor) text(s string) string {
+func (r Redactor) Text(s string) string {
 	cut := len(s) > 4*maxExcerpt
 	if cut {
 		// Redact only what an excerpt can show: a prefix, less its last
@@ -100,21 +92,21 @@ func runePrefix(s string, n int) string {
 
 // problem returns a copy of p with every text redacted. Commands are
 // redacted too: they quote values that came from settings.
-func (r redactor) problem(p *problem) *problem {
+func (r Redactor) Problem(p *Problem) *Problem {
 	out := *p
-	out.Title, out.Cause = r.text(p.Title), r.text(p.Cause)
-	out.Fixes = make([]fix, len(p.Fixes))
+	out.Title, out.Cause = r.Text(p.Title), r.Text(p.Cause)
+	out.Fixes = make([]Fix, len(p.Fixes))
 	for i, f := range p.Fixes {
-		out.Fixes[i] = fix{Text: r.text(f.Text), Command: r.command(f.Command)}
+		out.Fixes[i] = Fix{Text: r.Text(f.Text), Command: r.command(f.Command)}
 	}
-	out.RequestID = r.text(p.RequestID)
+	out.RequestID = r.Text(p.RequestID)
 	return &out
 }
 
 // command redacts a command's secrets and tokens with a word that means
 // the same to every shell, quoted or not, and never cuts it: a command cut
 // short would not run when pasted.
-func (r redactor) command(c string) string {
+func (r Redactor) command(c string) string {
 	for _, secret := range r.secrets {
 		c = strings.ReplaceAll(c, secret, "REDACTED")
 	}

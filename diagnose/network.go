@@ -1,4 +1,4 @@
-package main
+package diagnose
 
 import (
 	"crypto/tls"
@@ -12,7 +12,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
-// networkWatch is a per-retry policy in every Azure pipeline the app
+// NetworkWatch is a per-retry policy in every Azure pipeline the app
 // builds. It does two things with a request that fails before any answer:
 //   - a failure no retry can mend (a name that does not resolve, a
 //     certificate this machine does not trust) is made non-retriable, so the
@@ -21,14 +21,14 @@ import (
 //     azidentity flattens a token request's failure into text
 //     (AuthenticationFailedError has no Unwrap), and the page must still
 //     tell a proxy from DNS from TLS.
-type networkWatch struct{}
+type NetworkWatch struct{}
 
-func (networkWatch) Do(req *policy.Request) (*http.Response, error) {
+func (NetworkWatch) Do(req *policy.Request) (*http.Response, error) {
 	resp, err := req.Next()
 	if err == nil {
 		return resp, nil
 	}
-	see(req.Raw().Context(), &err) // for the chain: see GetToken
+	See(req.Raw().Context(), &err) // for the chain: see GetToken
 	if permanentNetworkError(err) {
 		return nil, &permanentError{err}
 	}
@@ -72,7 +72,7 @@ func (*permanentError) NonRetriable()   {}
 // networkProblem explains a request that got no answer: the proxy, a name
 // that does not resolve, an untrusted certificate. It returns nil for any
 // other error, which the upstream's own table explains.
-func (x explainer) networkProblem(err error) *problem {
+func (x explainer) networkProblem(err error) *Problem {
 	var (
 		opErr  *net.OpError
 		dnsErr *net.DNSError
@@ -88,7 +88,7 @@ func (x explainer) networkProblem(err error) *problem {
 	case tooLarge(err) != nil:
 		return x.tooLargeProblem(tooLarge(err).Origin)
 	case errors.As(err, &opErr) && opErr.Op == "proxyconnect":
-		return x.proxyProblem(host, "The proxy could not be reached", "it did not answer: "+firstLine(opErr.Err.Error()))
+		return x.proxyProblem(host, "The proxy could not be reached", "it did not answer: "+FirstLine(opErr.Err.Error()))
 	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
 		return x.dnsProblem(dnsErr.Name)
 	case untrusted(err) != nil:
@@ -96,41 +96,41 @@ func (x explainer) networkProblem(err error) *problem {
 	case x.cfg.Proxy != "" && urlErr != nil && !errors.As(urlErr.Err, &opErr):
 		// Go reports a proxy's refusal of CONNECT as the bare status text
 		// (net/http's transport: errors.New of the status).
-		return x.proxyProblem(host, "The proxy failed the request", "it answered: "+firstLine(urlErr.Err.Error()))
+		return x.proxyProblem(host, "The proxy failed the request", "it answered: "+FirstLine(urlErr.Err.Error()))
 	}
 	return nil
 }
 
 // proxyProblem explains a proxy's failure. Its command names the proxy
 // without its user info and asks for the credential instead (curl prompts
-// for the password); the redactor strips it from the text.
-func (x explainer) proxyProblem(host, title, what string) *problem {
+// for the password); the Redactor strips it from the text.
+func (x explainer) proxyProblem(host, title, what string) *Problem {
 	proxy, hasUser := withoutUserInfo(x.cfg.Proxy)
 	words := []any{"curl", "-sSI", "--proxy", proxy}
 	if hasUser {
 		words = append(words, "--proxy-user", placeholder("user"))
 	}
-	return &problem{
+	return &Problem{
 		Status: http.StatusBadGateway,
 		Title:  title,
 		Cause:  "Requests to Azure go through the proxy " + x.cfg.ProxyVar + "=" + x.cfg.Proxy + ", and " + what + ".",
-		Fixes: []fix{{
+		Fixes: []Fix{{
 			Text:    "Check the proxy lets this machine reach " + host + ". If this network needs no proxy, remove " + x.cfg.ProxyVar + " from the app's environment and start the app again.",
 			Command: cmd(append(words, "https://"+host+"/")...),
 		}},
 	}
 }
 
-func (x explainer) dnsProblem(name string) *problem {
-	p := &problem{
+func (x explainer) dnsProblem(name string) *Problem {
+	p := &Problem{
 		Status: http.StatusBadGateway,
 		Title:  "A host name does not resolve",
 		Cause:  "The name " + name + " does not resolve from here. No retry can change that.",
-		Fixes:  []fix{{Text: "Check this machine's DNS settings and network connection.", Command: cmd("nslookup", name)}},
+		Fixes:  []Fix{{Text: "Check this machine's DNS settings and network connection.", Command: cmd("nslookup", name)}},
 	}
 	if name == x.host() {
 		p.Cause = "KEY_VAULT_URL names " + name + ", which does not resolve: no vault has that name, or this network cannot see it."
-		p.Fixes = []fix{{
+		p.Fixes = []Fix{{
 			Text:    "Check KEY_VAULT_URL against the vaults you can see:",
 			Command: cmd("az", "keyvault", "list", "--query", "[].properties.vaultUri", "-o", "tsv"),
 		}}
@@ -138,26 +138,26 @@ func (x explainer) dnsProblem(name string) *problem {
 	return p
 }
 
-func (x explainer) untrustedProblem(host string, reason error) *problem {
-	return &problem{
+func (x explainer) untrustedProblem(host string, reason error) *Problem {
+	return &Problem{
 		Status: http.StatusBadGateway,
 		Title:  "This machine does not trust the certificate",
 		Cause:  "The TLS certificate presented for " + host + " is not one this machine trusts (" + reason.Error() + "). On a corporate network a TLS-inspecting proxy is the usual reason.",
-		Fixes: []fix{
+		Fixes: []Fix{
 			{Text: "See who issued the certificate this machine receives:", Command: cmd("curl", "-vsI", "https://"+host+"/")},
 			{Text: "If it is your organisation's inspection CA, add it to the trusted roots for the app (a PEM file), then start the app again.", Command: cmd("export", assign("SSL_CERT_FILE", placeholder("path-to-your-ca.pem")))},
 		},
 	}
 }
 
-// tooLargeProblem explains an answer cut off at maxAnswer bytes: no Azure
+// tooLargeProblem explains an answer cut off at MaxAnswer bytes: no Azure
 // service answers so, so something between the app and it does.
-func (x explainer) tooLargeProblem(origin string) *problem {
-	p := &problem{
+func (x explainer) tooLargeProblem(origin string) *Problem {
+	p := &Problem{
 		Status: http.StatusBadGateway,
 		Title:  "An answer was too large to read",
-		Cause:  fmt.Sprintf("%s sent an answer larger than %d KiB, which no Azure answer is; the app read no more of it. A proxy or another server answering for Azure is the usual reason.", redactURL(origin), maxAnswer>>10),
-		Fixes:  []fix{{Text: "See what this machine receives from that host:", Command: cmd("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download} bytes\\n", redactURL(origin)+"/")}},
+		Cause:  fmt.Sprintf("%s sent an answer larger than %d KiB, which no Azure answer is; the app read no more of it. A proxy or another server answering for Azure is the usual reason.", redactURL(origin), MaxAnswer>>10),
+		Fixes:  []Fix{{Text: "See what this machine receives from that host:", Command: cmd("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download} bytes\\n", redactURL(origin)+"/")}},
 	}
 	return p
 }

@@ -1,4 +1,4 @@
-package main
+package deploy
 
 import (
 	"fmt"
@@ -70,15 +70,9 @@ func armResourceID(typ string, names []string) string {
 // principalOf is the principal ID the model gives a site's system-assigned identity.
 func principalOf(siteName string) string { return "principal-of-" + siteName }
 
-// deployTemplate deploys t with params (the rest take their defaultValue),
+// deployWorld deploys t with params (the rest take their defaultValue),
 // returning the resources whose condition holds, nested inner-scope
-// deployments included.
-func deployTemplate(t map[string]any, params map[string]any) ([]deployed, error) {
-	d, _, err := deployWorld(t, params)
-	return d, err
-}
-
-// deployWorld is deployTemplate, with the world it deployed (its outputs).
+// deployments included, and the world it deployed (its outputs).
 func deployWorld(t map[string]any, params map[string]any) ([]deployed, *armWorld, error) {
 	w := &armWorld{byID: map[string]*armResource{}}
 	var scopes []*armResource

@@ -1,4 +1,4 @@
-package main
+package diagnose
 
 import (
 	"encoding/json"
@@ -51,7 +51,7 @@ func readVaultAnswer(e *azcore.ResponseError) vaultAnswer {
 var keyVaultRules = []struct {
 	status int
 	inner  string // "" matches any
-	build  func(x explainer, a vaultAnswer) *problem
+	build  func(x explainer, a vaultAnswer) *Problem
 }{
 	{http.StatusForbidden, "ForbiddenByRbac", explainer.rbacDenied},
 	{http.StatusForbidden, "AccessDenied", explainer.accessPolicyDenied},
@@ -63,7 +63,7 @@ var keyVaultRules = []struct {
 	{http.StatusTooManyRequests, "", explainer.throttled},
 }
 
-func (x explainer) vaultProblem(e *azcore.ResponseError) *problem {
+func (x explainer) vaultProblem(e *azcore.ResponseError) *Problem {
 	a := readVaultAnswer(e)
 	p := x.vaultFailed(e, a)
 	for _, r := range keyVaultRules {
@@ -107,124 +107,124 @@ func (x explainer) rbacScope(a vaultAnswer) any {
 	return raw("$(" + cmd("az", "keyvault", "show", "--name", x.vaultName(), "--query", "id", "-o", "tsv") + ")")
 }
 
-func (x explainer) roleAssignmentFix(a vaultAnswer) fix {
+func (x explainer) roleAssignmentFix(a vaultAnswer) Fix {
 	oid, kind := x.assignee()
-	return fix{
+	return Fix{
 		Text: "The vault uses Azure RBAC: give the principal the Key Vault Secrets User role on it. A new role assignment can take a few minutes to apply; reload this page after that.",
 		Command: cmd("az", "role", "assignment", "create", "--role", "Key Vault Secrets User",
 			"--assignee-object-id", oid, "--assignee-principal-type", kind, "--scope", x.rbacScope(a)),
 	}
 }
 
-func (x explainer) accessPolicyFix() fix {
+func (x explainer) accessPolicyFix() Fix {
 	oid, _ := x.assignee()
-	return fix{
+	return Fix{
 		Text:    "The vault uses access policies: let the principal get secrets.",
 		Command: cmd("az", "keyvault", "set-policy", "--name", x.vaultName(), "--object-id", oid, "--secret-permissions", "get"),
 	}
 }
 
-func (x explainer) rbacDenied(a vaultAnswer) *problem {
+func (x explainer) rbacDenied(a vaultAnswer) *Problem {
 	oid, _ := x.assignee()
-	return &problem{
+	return &Problem{
 		Title: "Key Vault denied access (Azure RBAC)",
 		Cause: "The vault " + x.vaultName() + " uses Azure RBAC, and the principal " + oid + " has no role that lets it read secrets there.",
-		Fixes: []fix{x.roleAssignmentFix(a)},
+		Fixes: []Fix{x.roleAssignmentFix(a)},
 	}
 }
 
-func (x explainer) accessPolicyDenied(vaultAnswer) *problem {
+func (x explainer) accessPolicyDenied(vaultAnswer) *Problem {
 	oid, _ := x.assignee()
-	return &problem{
+	return &Problem{
 		Title: "Key Vault denied access (access policy)",
 		Cause: "The vault " + x.vaultName() + " uses access policies, and none lets the principal " + oid + " get secrets.",
-		Fixes: []fix{x.accessPolicyFix()},
+		Fixes: []Fix{x.accessPolicyFix()},
 	}
 }
 
-func (x explainer) forbidden(a vaultAnswer) *problem {
+func (x explainer) forbidden(a vaultAnswer) *Problem {
 	oid, _ := x.assignee()
-	return &problem{
+	return &Problem{
 		Title: "Key Vault denied access",
-		Cause: "Key Vault refused the principal " + oid + " (" + firstLine(a.Message) + ").",
-		Fixes: []fix{x.roleAssignmentFix(a), x.accessPolicyFix()},
+		Cause: "Key Vault refused the principal " + oid + " (" + FirstLine(a.Message) + ").",
+		Fixes: []Fix{x.roleAssignmentFix(a), x.accessPolicyFix()},
 	}
 }
 
-func (x explainer) firewallDenied(a vaultAnswer) *problem {
-	p := &problem{
+func (x explainer) firewallDenied(a vaultAnswer) *Problem {
+	p := &Problem{
 		Title: "Key Vault's firewall blocked the request",
 		Cause: "The vault " + x.vaultName() + " accepts requests only from allowed networks, and this app's address is not one of them.",
 	}
 	m := clientAddress.FindStringSubmatch(a.Message)
 	if m == nil {
-		p.Fixes = []fix{{Text: "Reach the vault from an allowed network: connect the app to the vault's virtual network (VNet integration or a private endpoint)."}}
+		p.Fixes = []Fix{{Text: "Reach the vault from an allowed network: connect the app to the vault's virtual network (VNet integration or a private endpoint)."}}
 		return p
 	}
 	p.Cause = "The vault " + x.vaultName() + " accepts requests only from allowed networks, and it saw this app coming from " + m[1] + "."
-	p.Fixes = []fix{{
+	p.Fixes = []Fix{{
 		Text:    "Allow that address in the vault's firewall. On App Service the outbound address can change; VNet integration is the lasting fix.",
 		Command: cmd("az", "keyvault", "network-rule", "add", "--name", x.vaultName(), "--ip-address", m[1]),
 	}}
 	return p
 }
 
-func (x explainer) secretDisabled(vaultAnswer) *problem {
-	return &problem{
+func (x explainer) secretDisabled(vaultAnswer) *Problem {
+	return &Problem{
 		Title: "The secret is disabled",
 		Cause: fmt.Sprintf("The secret %q in %s exists but is disabled, so Key Vault refuses to read it. Permissions are not the problem.", x.cfg.SecretName, x.vaultName()),
-		Fixes: []fix{{
+		Fixes: []Fix{{
 			Text:    "Enable it again.",
 			Command: cmd("az", "keyvault", "secret", "set-attributes", "--vault-name", x.vaultName(), "--name", x.cfg.SecretName, "--enabled", "true"),
 		}},
 	}
 }
 
-func (x explainer) secretNotFound(vaultAnswer) *problem {
+func (x explainer) secretNotFound(vaultAnswer) *Problem {
 	vault, name := x.vaultName(), x.cfg.SecretName
-	return &problem{
+	return &Problem{
 		Title: "The secret was not found",
 		Cause: fmt.Sprintf("The vault %s has no secret named %q.", vault, name),
-		Fixes: []fix{
+		Fixes: []Fix{
 			{Text: "Create it.", Command: cmd("az", "keyvault", "secret", "set", "--vault-name", vault, "--name", name, "--value", placeholder("value"))},
 			{Text: "If it was deleted, recover it: the vault keeps deleted secrets for its retention period.", Command: cmd("az", "keyvault", "secret", "recover", "--vault-name", vault, "--name", name)},
 		},
 	}
 }
 
-func (x explainer) tokenRejected(a vaultAnswer) *problem {
-	return &problem{
+func (x explainer) tokenRejected(a vaultAnswer) *Problem {
+	return &Problem{
 		Title: "Key Vault rejected the token",
-		Cause: "Key Vault did not accept the token: " + firstLine(a.Message),
-		Fixes: []fix{{
+		Cause: "Key Vault did not accept the token: " + FirstLine(a.Message),
+		Fixes: []Fix{{
 			Text:    "A token from another tenant or for another audience is refused. Find the vault's tenant, then sign in there (AZURE_TENANT_ID, or az login --tenant).",
 			Command: cmd("az", "keyvault", "show", "--name", x.vaultName(), "--query", "properties.tenantId", "-o", "tsv"),
 		}},
 	}
 }
 
-func (x explainer) throttled(vaultAnswer) *problem {
-	return &problem{
+func (x explainer) throttled(vaultAnswer) *Problem {
+	return &Problem{
 		Title: "Key Vault is throttling requests",
 		Cause: "Key Vault answered 429 Too Many Requests, also after the retries the Azure SDK makes (honouring Retry-After). Its limit is shared by every app that reads the vault.",
-		Fixes: []fix{{Text: "Read the secret less often: set SECRET_CACHE_TTL (for example 30s) so that views within it reuse the value.", Command: x.setting("SECRET_CACHE_TTL", "30s")}},
+		Fixes: []Fix{{Text: "Read the secret less often: set SECRET_CACHE_TTL (for example 30s) so that views within it reuse the value.", Command: x.setting("SECRET_CACHE_TTL", "30s")}},
 	}
 }
 
 // vaultFailed is any other answer: a 5xx after the SDK's retries, or one
 // this table does not know.
-func (x explainer) vaultFailed(e *azcore.ResponseError, a vaultAnswer) *problem {
+func (x explainer) vaultFailed(e *azcore.ResponseError, a vaultAnswer) *Problem {
 	if e.StatusCode >= 500 {
-		return &problem{
+		return &Problem{
 			Title: "Key Vault failed",
 			Cause: fmt.Sprintf("Key Vault answered %d %s, also after the retries the Azure SDK makes.", e.StatusCode, http.StatusText(e.StatusCode)),
-			Fixes: []fix{{Text: "This is on Azure's side: reload in a minute, check https://azure.status.microsoft/ and quote the request ID below to support."}},
+			Fixes: []Fix{{Text: "This is on Azure's side: reload in a minute, check https://azure.status.microsoft/ and quote the request ID below to support."}},
 		}
 	}
-	return &problem{
+	return &Problem{
 		Title: "Key Vault refused the request",
-		Cause: fmt.Sprintf("Key Vault answered %d %s (%s): %s", e.StatusCode, http.StatusText(e.StatusCode), a.Code, firstLine(a.Message)),
-		Fixes: []fix{{
+		Cause: fmt.Sprintf("Key Vault answered %d %s (%s): %s", e.StatusCode, http.StatusText(e.StatusCode), a.Code, FirstLine(a.Message)),
+		Fixes: []Fix{{
 			Text:    "Check KEY_VAULT_URL and SECRET_NAME against the vault.",
 			Command: cmd("az", "keyvault", "secret", "show", "--vault-name", x.vaultName(), "--name", x.cfg.SecretName, "--query", "id"),
 		}},

@@ -1,19 +1,19 @@
-package main
+package diagnose
 
 import (
 	"strings"
 )
 
-// fix is one thing a user can do about a failure: what to do, in words,
+// Fix is one thing a user can do about a failure: what to do, in words,
 // and at most one command that runs when pasted as it stands.
-type fix struct {
+type Fix struct {
 	Text    string `json:"text"`
 	Command string `json:"command,omitempty"`
 }
 
 // Words splits the command at its spaces, so that the page can keep each
 // word whole when it wraps a long command on a narrow screen.
-func (f fix) Words() []string { return strings.Fields(f.Command) }
+func (f Fix) Words() []string { return strings.Fields(f.Command) }
 
 // cmd joins words into one shell command. Each word is shell-quoted unless
 // it is a literal piece of shell syntax, marked with raw.

@@ -1,11 +1,11 @@
-package main
+package diagnose
 
 import "cmp"
 
-// azureHost is the Azure service the app runs on, as the platform's own
+// Host is the Azure service the app runs on, as the platform's own
 // variables tell, so that the page names it and its fixes speak its az
 // commands. The zero value is an unknown host, such as a laptop.
-type azureHost struct {
+type Host struct {
 	Name     string // "App Service", "Azure Functions", "Container Apps"; "" when unknown
 	Group    string // the az command group: "webapp", "functionapp", "containerapp"
 	App      string // the app's name, when the platform says
@@ -20,25 +20,25 @@ type azureHost struct {
 // reference"), and Container Apps CONTAINER_APP_NAME and
 // CONTAINER_APP_REVISION (Container Apps docs, "Manage environment
 // variables": built-in variables).
-func detectHost(getenv func(string) string) azureHost {
+func DetectHost(getenv func(string) string) Host {
 	containerApp, revision := getenv("CONTAINER_APP_NAME"), getenv("CONTAINER_APP_REVISION")
 	site, rg, functions := getenv("WEBSITE_SITE_NAME"), getenv("WEBSITE_RESOURCE_GROUP"), getenv("FUNCTIONS_WORKER_RUNTIME")
 	switch {
 	case containerApp != "":
-		return azureHost{Name: "Container Apps", Group: "containerapp", App: containerApp, Revision: revision}
+		return Host{Name: "Container Apps", Group: "containerapp", App: containerApp, Revision: revision}
 	case site != "" && functions != "":
-		return azureHost{Name: "Azure Functions", Group: "functionapp", App: site, RG: rg}
+		return Host{Name: "Azure Functions", Group: "functionapp", App: site, RG: rg}
 	case site != "":
-		return azureHost{Name: "App Service", Group: "webapp", App: site, RG: rg}
+		return Host{Name: "App Service", Group: "webapp", App: site, RG: rg}
 	}
-	return azureHost{}
+	return Host{}
 }
 
 // identityName is what the page calls the host's managed identity. The
 // identity endpoint's variables are App Service's protocol, which
 // Functions and Container Apps speak too: on an unknown host they are
 // taken for App Service.
-func (h azureHost) identityName() string {
+func (h Host) IdentityName() string {
 	if h.Name == "" {
 		return "App Service managed identity"
 	}
@@ -46,7 +46,7 @@ func (h azureHost) identityName() string {
 }
 
 // az is the host's az command group; App Service's on an unknown host.
-func (h azureHost) az() string {
+func (h Host) az() string {
 	if h.Group == "" {
 		return "webapp"
 	}
@@ -55,14 +55,14 @@ func (h azureHost) az() string {
 
 // app and rg are the app's name and resource group for az commands, or
 // placeholders where the platform does not say.
-func (h azureHost) app() string {
+func (h Host) app() string {
 	if h.App != "" {
 		return h.App
 	}
 	return placeholder("app")
 }
 
-func (h azureHost) rg() string {
+func (h Host) rg() string {
 	if h.RG != "" {
 		return h.RG
 	}
@@ -72,7 +72,7 @@ func (h azureHost) rg() string {
 // assignIdentity is the command that turns on the app's system-assigned
 // identity, or assigns the user-assigned one named by identity (a
 // resource ID, or a command substitution that finds it).
-func (h azureHost) assignIdentity(identity any) string {
+func (h Host) assignIdentity(identity any) string {
 	words := []any{"az", h.az(), "identity", "assign", "--name", h.app(), "--resource-group", h.rg()}
 	switch {
 	case h.Group == "containerapp" && identity == nil:
@@ -86,12 +86,12 @@ func (h azureHost) assignIdentity(identity any) string {
 }
 
 // showIdentity is the command that shows the app's identities.
-func (h azureHost) showIdentity() string {
+func (h Host) showIdentity() string {
 	return cmd("az", h.az(), "identity", "show", "--name", h.app(), "--resource-group", h.rg())
 }
 
 // restart is the command that restarts the app (Container Apps: its revision).
-func (h azureHost) restart() string {
+func (h Host) restart() string {
 	if h.Group == "containerapp" {
 		return cmd("az", "containerapp", "revision", "restart", "--name", h.app(), "--resource-group", h.rg(),
 			"--revision", cmp.Or(h.Revision, placeholder("revision")))
@@ -101,7 +101,7 @@ func (h azureHost) restart() string {
 
 // setting is the command that sets an environment variable where the app
 // runs: the host's app settings (which restart the app), or the shell's.
-func (h azureHost) setting(name, value string) string {
+func (h Host) setting(name, value string) string {
 	switch h.Group {
 	case "":
 		return cmd("export", assign(name, value))

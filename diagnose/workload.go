@@ -1,4 +1,4 @@
-package main
+package diagnose
 
 import (
 	"cmp"
@@ -22,8 +22,8 @@ var (
 )
 
 // workloadProblem explains a failed AKS workload identity token exchange.
-func (x explainer) workloadProblem(s *source, detail string, err error) *problem {
-	p := &problem{Status: http.StatusBadGateway}
+func (x explainer) workloadProblem(s *Source, detail string, err error) *Problem {
+	p := &Problem{Status: http.StatusBadGateway}
 	var afe *azidentity.AuthenticationFailedError
 	switch {
 	// os.ReadFile's error reaches here as text only (azidentity's
@@ -31,7 +31,7 @@ func (x explainer) workloadProblem(s *source, detail string, err error) *problem
 	case strings.Contains(detail, "no such file or directory"):
 		p.Title = s.Name + ": the service account token file is missing"
 		p.Cause = "AZURE_FEDERATED_TOKEN_FILE=" + x.cfg.FederatedTokenFile + " names no file. The workload identity webhook projects the token only into pods labelled azure.workload.identity/use=true whose service account names the identity's client ID."
-		p.Fixes = []fix{{
+		p.Fixes = []Fix{{
 			Text:    "Check the pod's label, and that its service account has the annotation azure.workload.identity/client-id=" + x.cfg.ClientID + ":",
 			Command: cmd("kubectl", "get", "pod", raw(`"$HOSTNAME"`), "-o", "jsonpath={.metadata.labels}{.spec.serviceAccountName}"),
 		}}
@@ -47,7 +47,7 @@ func (x explainer) workloadProblem(s *source, detail string, err error) *problem
 		subject := submatch(assertionSubject, a.Desc)
 		p.Title = s.Name + ": no federated credential matches the service account"
 		p.Cause = "Entra ID has no federated credential on the identity " + x.cfg.ClientID + " for this pod's service account token (" + a.Desc + ")."
-		p.Fixes = []fix{{
+		p.Fixes = []Fix{{
 			Text: "Add one for the cluster's issuer and the pod's service account:",
 			Command: cmd("az", "identity", "federated-credential", "create", "--name", "kvmsigo", "--identity-name", placeholder("identity-name"),
 				"--resource-group", placeholder("resource-group"), "--issuer", issuer, "--subject", cmp.Or(subject, "system:serviceaccount:"+placeholder("namespace")+":"+placeholder("service-account")),
@@ -56,7 +56,7 @@ func (x explainer) workloadProblem(s *source, detail string, err error) *problem
 	default:
 		p.Title = s.Name + " could not get a token"
 		p.Cause = detail
-		p.Fixes = []fix{{Text: "Check the pod's workload identity settings: AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE, as the webhook sets them."}}
+		p.Fixes = []Fix{{Text: "Check the pod's workload identity settings: AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE, as the webhook sets them."}}
 	}
 	return p
 }

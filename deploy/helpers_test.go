@@ -1,0 +1,60 @@
+// Package deploy holds the tests of the deployment files: the ARM
+// template (through a model of how Resource Manager deploys it), the
+// Dockerfile, the Functions files, the workflows, and the build and
+// startup scripts beside this file, run as Kudu and Oryx run them.
+package deploy
+
+import (
+	"io"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
+)
+
+// repoFile is a file of the repository, seen from this folder.
+func repoFile(name string) string { return filepath.Join("..", name) }
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	port, err := standin.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
+}
+
+// listeningURL waits for the app's listening line in the log at path and
+// returns the URL of port, the port the test gave it; the line must name it.
+func listeningURL(t *testing.T, path, port string) string {
+	t.Helper()
+	got, err := standin.WaitListening(path, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != port {
+		t.Fatalf("the app listens on port %s; the test gave it %s", got, port)
+	}
+	return "http://127.0.0.1:" + port
+}
+
+func waitForPing(t *testing.T, url string, timeout time.Duration) {
+	t.Helper()
+	if _, err := standin.WaitForPing(url, timeout); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// get sends GET url and returns the status.
+func get(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
+}

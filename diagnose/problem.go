@@ -1,0 +1,339 @@
+// Package diagnose tells a user why the app could not read its Key Vault
+// secret, and what fixes it. Its input is the error the Azure SDK returned
+// and a few Facts the app knows (the vault, the secret's name, the host it
+// runs on, the principal, the source that failed); its output is a
+// Problem: an HTTP status, a title, the cause in plain words, and fixes,
+// each at most one command that runs when pasted.
+//
+// It classifies each upstream's answer by the service's own codes: Key
+// Vault's inner error code, Entra ID's AADSTS code, the identity
+// endpoint's status, the Azure CLI's stderr, the network's error. It also
+// holds what the app's Azure pipelines need so that those answers survive
+// to be classified: NetworkWatch, BoundedTransport and the seen slot.
+package diagnose
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+)
+
+// Problem is a failure as a user sees it: the status, what failed, why,
+// and what fixes it.
+type Problem struct {
+	Status    int       `json:"status"`
+	Title     string    `json:"title"`
+	Cause     string    `json:"cause"`
+	Fixes     []Fix     `json:"fixes"`
+	RequestID string    `json:"requestId,omitempty"`
+	Config    []Setting `json:"configuration,omitempty"`
+}
+
+// Facts are what the app knows that a diagnosis needs: its settings, the
+// host it runs on, and who its last token named.
+type Facts struct {
+	VaultURL, SecretName string
+	RequestTimeout       time.Duration
+	TenantID, ClientID   string
+	CertificatePath      string
+	FederatedTokenFile   string
+	IdentityEndpoint     string // IDENTITY_ENDPOINT
+	MSIEndpoint          string // MSI_ENDPOINT
+	ProxyVar, Proxy      string // HTTPS_PROXY or https_proxy, and its value
+	Host                 Host
+	Principal            *Principal // nil before the first token
+	// Secrets are the values the app holds that no page or log may show.
+	Secrets []string
+}
+
+// Principal is who a token named, as far as a fix needs it.
+type Principal struct {
+	ObjectID string
+	IsUser   bool
+}
+
+// PrincipalType is what az role assignment create calls the principal.
+func (p Principal) PrincipalType() string {
+	if p.IsUser {
+		return "User"
+	}
+	return "ServicePrincipal"
+}
+
+// Source is a credential source as a diagnosis names it: what the page
+// calls it, and its azidentity type name (AZURE_TOKEN_CREDENTIALS's).
+type Source struct {
+	Name, TypeName string
+}
+
+// AuthError is the credential chain's failure: no source configured
+// (Failed is nil), or the source that failed and its error. Transport is
+// the last network failure of the source's requests, as NetworkWatch saw
+// it: azidentity keeps only its text in Err.
+type AuthError struct {
+	Failed    *Source
+	Err       error
+	Transport error
+}
+
+func (e *AuthError) Error() string {
+	if e.Failed == nil {
+		return "no credential source is configured"
+	}
+	return e.Failed.Name + ": " + e.Err.Error()
+}
+
+func (e *AuthError) Unwrap() []error { return []error{e.Err, e.Transport} }
+
+// NonRetriable tells azcore's retry policy not to try again: the source has
+// already retried what can be retried.
+func (*AuthError) NonRetriable() {}
+
+// Explain classifies err, the failure to read the secret, once, and
+// returns its problem with every text redacted of f.Secrets.
+func Explain(err error, f Facts) *Problem {
+	return NewRedactor(f.Secrets...).Problem(explainer{f, f.Principal}.explain(err))
+}
+
+// Configuration is the problem of invalid settings, known at start-up.
+func Configuration(settings []Setting, f Facts) *Problem {
+	return NewRedactor(f.Secrets...).Problem(explainer{cfg: f}.configurationProblem(settings))
+}
+
+// NoIdentity is the problem when no credential source is configured,
+// known at start-up.
+func NoIdentity(f Facts) *Problem {
+	return NewRedactor(f.Secrets...).Problem(explainer{cfg: f}.noIdentity())
+}
+
+// Setting is one invalid setting, told so a user can fix it.
+type Setting struct {
+	Variable string `json:"variable"`
+	Found    string `json:"found"`
+	Problem  string `json:"problem"`
+	Example  string `json:"example"`
+}
+
+func (p Setting) Error() string {
+	return fmt.Sprintf("%s=%q: %s (example: %s)", p.Variable, p.Found, p.Problem, p.Example)
+}
+
+// explainer turns an error from reading the secret into a problem.
+type explainer struct {
+	cfg       Facts
+	principal *Principal // who the last token named; nil if none yet
+}
+
+// explain classifies err once: configuration and network first, then by
+// the upstream that answered (the identity's source, or Key Vault).
+func (x explainer) explain(err error) *Problem {
+	var (
+		ae      *AuthError
+		respErr *azcore.ResponseError
+	)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return x.timedOut(err)
+	}
+	if p := x.networkProblem(err); p != nil {
+		return p
+	}
+	switch {
+	case errors.As(err, &ae):
+		return x.authProblem(ae)
+	case errors.As(err, &respErr):
+		return x.vaultProblem(respErr)
+	case strings.Contains(err.Error(), "doesn't match the requested domain"):
+		return &Problem{
+			Status: http.StatusBadGateway,
+			Title:  "Key Vault's challenge names another domain",
+			Cause:  "The server at " + x.cfg.VaultURL + " asked for a token for a resource outside the vault's domain. azsecrets refuses, so that a token is never sent to the wrong host: " + FirstLine(err.Error()),
+			Fixes: []Fix{{
+				Text:    "Set KEY_VAULT_URL to the vault's own URL, https://<vault>.vault.azure.net/, not a custom domain or proxy name:",
+				Command: cmd("az", "keyvault", "show", "--name", x.vaultName(), "--query", "properties.vaultUri", "-o", "tsv"),
+			}},
+		}
+	}
+	return &Problem{
+		Status: http.StatusBadGateway,
+		Title:  "Key Vault could not be reached",
+		Cause:  FirstLine(err.Error()),
+		Fixes:  []Fix{{Text: "Check that this machine reaches the vault:", Command: cmd("curl", "-sSI", x.cfg.VaultURL)}},
+	}
+}
+
+func (x explainer) timedOut(err error) *Problem {
+	var ae *AuthError
+	if errors.As(err, &ae) && ae.Failed != nil {
+		return &Problem{
+			Status: http.StatusGatewayTimeout,
+			Title:  ae.Failed.Name + " did not answer in time",
+			Cause:  fmt.Sprintf("No token within %s.", x.cfg.RequestTimeout),
+			Fixes:  []Fix{{Text: "Reload the page. If the identity's endpoint is slow rather than down, raise REQUEST_TIMEOUT (now " + x.cfg.RequestTimeout.String() + ").", Command: x.setting("REQUEST_TIMEOUT", "30s")}},
+		}
+	}
+	return &Problem{
+		Status: http.StatusGatewayTimeout,
+		Title:  "Key Vault did not answer in time",
+		Cause:  fmt.Sprintf("Key Vault (%s) gave no answer within %s.", x.host(), x.cfg.RequestTimeout),
+		Fixes:  []Fix{{Text: "Check that Key Vault is reachable from here; if it is slow rather than unreachable, raise REQUEST_TIMEOUT (now " + x.cfg.RequestTimeout.String() + ").", Command: cmd("curl", "-sSI", x.cfg.VaultURL)}},
+	}
+}
+
+// authProblem explains the chain's failure by the upstream its source
+// talks to: the identity endpoint, Entra ID or the Azure CLI.
+func (x explainer) authProblem(ae *AuthError) *Problem {
+	if ae.Failed == nil {
+		return x.noIdentity()
+	}
+	s, detail := ae.Failed, SourceDetail(ae.Err)
+	if p := x.tenantMismatch(s, detail); p != nil {
+		return p
+	}
+	var afe *azidentity.AuthenticationFailedError
+	switch s.TypeName {
+	case "ManagedIdentityCredential":
+		return x.identityProblem(s, detail, ae.Err)
+	case "WorkloadIdentityCredential":
+		return x.workloadProblem(s, detail, ae.Err)
+	case "EnvironmentCredential":
+		if errors.As(ae.Err, &afe) && afe.RawResponse != nil {
+			return x.entraProblem(s, readEntraAnswer(afe.RawResponse))
+		}
+	case "AzureCLICredential":
+		return x.cliProblem(s, detail)
+	}
+	return &Problem{
+		Status: http.StatusBadGateway,
+		Title:  s.Name + " could not get a token",
+		Cause:  detail,
+		Fixes:  []Fix{{Text: "Check the service principal's settings: AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH."}},
+	}
+}
+
+// noIdentity is the page when no source is configured. It is known at
+// start-up, so the app answers it without calling anything.
+func (x explainer) noIdentity() *Problem {
+	p := &Problem{
+		Status: http.StatusInternalServerError,
+		Title:  "No identity to authenticate with",
+		Cause:  "None of the credential sources is configured; each one's reason is listed below.",
+	}
+	if h := x.cfg.Host; h.Name != "" { // on an Azure host, its identity is off
+		p.Fixes = []Fix{
+			{Text: "Turn on the app's managed identity:", Command: h.assignIdentity(nil)},
+			{Text: "Then restart the app, so that " + h.Name + " sets IDENTITY_ENDPOINT and IDENTITY_HEADER for it:", Command: h.restart()},
+		}
+		return p
+	}
+	p.Fixes = []Fix{
+		{Text: "Sign in to the Azure CLI (install it from https://aka.ms/installazurecli if az is missing), then start the app again:", Command: x.azLogin()},
+		{Text: "Or use a service principal: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH)."},
+	}
+	return p
+}
+
+// configurationProblem is the page for invalid settings, each with the
+// command that sets it where the app runs.
+func (x explainer) configurationProblem(problems []Setting) *Problem {
+	p := &Problem{
+		Status: http.StatusInternalServerError,
+		Title:  "The app is not configured",
+		Cause:  "These settings are missing or invalid.",
+		Config: problems,
+	}
+	for _, c := range problems {
+		p.Fixes = append(p.Fixes, Fix{Text: "Set " + c.Variable + " to a valid value (the app reads it at start-up), for example:", Command: x.setting(c.Variable, c.Example)})
+	}
+	return p
+}
+
+// setting is the command that sets an app setting where the app runs.
+func (x explainer) setting(name, value string) string { return x.cfg.Host.setting(name, value) }
+
+func (x explainer) host() string {
+	u, err := url.Parse(x.cfg.VaultURL)
+	if err != nil {
+		return x.cfg.VaultURL
+	}
+	return u.Host
+}
+
+// vaultName is the vault's name, the first label of its host.
+func (x explainer) vaultName() string {
+	name, _, _ := strings.Cut(x.host(), ".")
+	return name
+}
+
+// SourceDetail is the short reason a source failed: the token endpoint's
+// answer, or the source's own message without azidentity's link.
+func SourceDetail(err error) string {
+	var afe *azidentity.AuthenticationFailedError
+	if errors.As(err, &afe) && afe.RawResponse != nil {
+		r := afe.RawResponse
+		if reason := responseReason(r); reason != "" {
+			return fmt.Sprintf("%s answered %d: %s", hostOf(r), r.StatusCode, reason)
+		}
+		return fmt.Sprintf("%s answered %d %s", hostOf(r), r.StatusCode, http.StatusText(r.StatusCode))
+	}
+	var le IdentityAnswerer
+	if errors.As(err, &le) {
+		return le.Error()
+	}
+	msg, _, _ := strings.Cut(err.Error(), "To troubleshoot, visit")
+	msg = strings.TrimSpace(msg)
+	// azidentity prefixes the credential's name: "AzureCLICredential: ERROR: …".
+	for _, prefix := range []string{"AzureCLICredential: ", "ManagedIdentityCredential: "} {
+		msg = strings.TrimPrefix(msg, prefix)
+	}
+	return msg
+}
+
+func hostOf(r *http.Response) string {
+	if r.Request != nil {
+		return r.Request.URL.Host
+	}
+	return "the endpoint"
+}
+
+// responseReason is the human part of a token endpoint's error body.
+func responseReason(r *http.Response) string {
+	body, err := runtime.Payload(r)
+	if err != nil {
+		return ""
+	}
+	return ErrorDescription(body)
+}
+
+// ErrorDescription extracts the human part of an error body: OAuth's
+// error_description (its first line: Entra ID appends trace IDs), App
+// Service's identity endpoint's Message ({"StatusCode":400,"Message":"No
+// MSI found for specified ClientId/ResourceId.",…}; MicrosoftDocs/azure-docs
+// #43543), else OAuth's error.
+func ErrorDescription(body []byte) string {
+	var e struct {
+		Error       json.RawMessage `json:"error"`
+		Description string          `json:"error_description"`
+		Message     string          `json:"Message"`
+	}
+	if json.Unmarshal(body, &e) != nil {
+		return ""
+	}
+	if d := FirstLine(cmp.Or(e.Description, e.Message)); d != "" {
+		return d
+	}
+	var s string
+	if json.Unmarshal(e.Error, &s) == nil {
+		return s
+	}
+	return ""
+}
