@@ -26,5 +26,6 @@ demo: ## the whole flow against a local stand-in for Azure; IDENTITY=appservice|
 bench: ## figures against the local stand-in, side by side (see BENCHMARKS.md)
 	go test -run '^$$' -bench . -benchtime 1x -count 1 .
 
-mutate: ## mutation testing of the app's package with gremlins, -short (no browser, no builds); not run by CI, see BENCHMARKS.md
-	GOFLAGS=-short go run github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0 unleash -E 'demo/' -E 'internal/' --workers 2 --timeout-coefficient 3 .
+mutate: ## the hand-written semantic mutants (mutants/), then gremlins over the whole suite; not run by CI, see BENCHMARKS.md
+	go run ./mutants
+	go run github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0 unleash -E 'demo/' -E 'internal/' -E 'mutants/' -E 'deploy/' --workers 1 --timeout-coefficient 5 .

@@ -66,13 +66,20 @@ func TestREADMEAtAGlance(t *testing.T) {
 // same or a higher level.
 func readmeSection(t *testing.T, heading string) string {
 	t.Helper()
-	readme, err := os.ReadFile("README.md")
+	return docSection(t, "README.md", heading)
+}
+
+// docSection is the section of the Markdown file at path under heading,
+// up to the next heading of its level or above.
+func docSection(t *testing.T, path, heading string) string {
+	t.Helper()
+	readme, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, section, ok := strings.Cut(string(readme), heading+"\n")
 	if !ok {
-		t.Fatalf("README has no %q", heading)
+		t.Fatalf("%s has no %q", path, heading)
 	}
 	level := heading[:strings.IndexByte(heading, ' ')+1] // "## "
 	for _, end := range []string{"\n# ", "\n## ", "\n### "} {

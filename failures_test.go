@@ -31,8 +31,8 @@ type failureCase struct {
 	requestID  bool     // Key Vault answered: the page quotes its x-ms-request-id
 }
 
-// failureCases is the table of failures; README's troubleshooting table
-// lists the same titles and statuses (TestREADMETroubleshooting).
+// failureCases is the table of failures; docs/troubleshooting.md's table
+// lists the same titles and statuses (TestTroubleshootingTable).
 func failureCases(certFile string) []failureCase {
 	const kvScope = "/subscriptions/00000000-0000-4000-8000-000000000000/resourcegroups/demo-rg/providers/microsoft.keyvault/vaults/kv"
 	sp, legacy := standin.ServicePrincipal, standin.AppServiceLegacy
@@ -274,12 +274,12 @@ func checkFixes(t *testing.T, body string, want, not []string) {
 	}
 }
 
-// TestREADMETroubleshooting checks that README's troubleshooting table
+// TestTroubleshootingTable checks that docs/troubleshooting.md's table
 // lists each failure the app tells apart, with its status, and each of
 // make demo's faults.
-func TestREADMETroubleshooting(t *testing.T) {
+func TestTroubleshootingTable(t *testing.T) {
 	t.Parallel()
-	table := readmeSection(t, "## Troubleshooting")
+	table := docSection(t, "docs/troubleshooting.md", "## Troubleshooting")
 	var rows []string // each row's first cell: **title** (status)
 	for _, line := range strings.Split(table, "\n") {
 		if m := regexp.MustCompile(`^\| (\*\*.+?\*\* \(\d{3}\)) \|`).FindStringSubmatch(line); m != nil {
@@ -289,12 +289,12 @@ func TestREADMETroubleshooting(t *testing.T) {
 	for _, tt := range failureCases("") {
 		status := "(" + strconv.Itoa(tt.wantStatus) + ")"
 		if !slices.ContainsFunc(rows, func(r string) bool { return strings.Contains(r, tt.wantTitle+"**") && strings.HasSuffix(r, status) }) {
-			t.Errorf("README's troubleshooting table has no row | **…%s** %s |", tt.wantTitle, status)
+			t.Errorf("docs/troubleshooting.md's table has no row | **…%s** %s |", tt.wantTitle, status)
 		}
 	}
 	for _, f := range standin.FaultTable {
 		if !strings.Contains(table, "`"+string(f.Fault)+"`") {
-			t.Errorf("README's troubleshooting table does not name FAULT=%s", f.Fault)
+			t.Errorf("docs/troubleshooting.md's table does not name FAULT=%s", f.Fault)
 		}
 	}
 }

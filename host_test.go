@@ -83,12 +83,12 @@ func TestHostNames(t *testing.T) {
 	}
 }
 
-// TestChainTableMatchesConfig checks README's table of sources against
+// TestChainTableMatchesConfig checks docs/identity.md's table of sources against
 // the configuration: every variable the table names is one the app reads,
 // and every variable that selects a source is in the table.
 func TestChainTableMatchesConfig(t *testing.T) {
 	t.Parallel()
-	section := readmeSection(t, "## How the identity is chosen")
+	section := docSection(t, "docs/identity.md", "## How the identity is chosen")
 	named := map[string]bool{}
 	for _, line := range strings.Split(section, "\n") {
 		if strings.HasPrefix(line, "| ") {
@@ -101,7 +101,7 @@ func TestChainTableMatchesConfig(t *testing.T) {
 	loadConfig(func(k string) string { read[k] = true; return "" })
 	for v := range named {
 		if !read[v] {
-			t.Errorf("README's table names %s, which the app does not read", v)
+			t.Errorf("docs/identity.md's table names %s, which the app does not read", v)
 		}
 	}
 	for _, v := range []string{"AZURE_FEDERATED_TOKEN_FILE", "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_AUTHORITY_HOST", "IDENTITY_ENDPOINT", "IDENTITY_HEADER",
@@ -111,7 +111,7 @@ func TestChainTableMatchesConfig(t *testing.T) {
 			t.Errorf("the app does not read %s", v)
 		}
 		if !named[v] {
-			t.Errorf("README's table of sources does not name %s", v)
+			t.Errorf("docs/identity.md's table of sources does not name %s", v)
 		}
 	}
 }
