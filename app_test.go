@@ -182,14 +182,11 @@ func freePort(t testing.TB) string {
 // returns the URL of port, the port the test gave it; the line must name it.
 func listeningURL(t testing.TB, path, port string) string {
 	t.Helper()
-	got, err := standin.WaitListening(path, 10*time.Second)
+	url, err := standin.ListeningURL(path, port, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got != port {
-		t.Fatalf("the app listens on port %s; the test gave it %s", got, port)
-	}
-	return "http://127.0.0.1:" + port
+	return url
 }
 
 // waitForPing polls url/ping until it answers 200, and returns how long that took.

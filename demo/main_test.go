@@ -5,10 +5,10 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,14 +32,20 @@ func TestDemo(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	// Files, not buffers: the app's process writes to them too.
+	stdout, err := os.Create(filepath.Join(t.TempDir(), "stdout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdout.Close()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-app", bin, "-port", port}, func(string) string { return "/usr/bin:/bin" }, &stdout, &stderr)
+		done <- run(ctx, []string{"-app", bin, "-port", port}, func(string) string { return "/usr/bin:/bin" }, stdout, stdout)
 	}()
+	printed := func() string { b, _ := os.ReadFile(stdout.Name()); return string(b) }
 	url := "http://127.0.0.1:" + port
 	if _, err := standin.WaitForPing(url, 20*time.Second); err != nil {
-		t.Fatalf("%v\n%s%s", err, stdout.String(), stderr.String())
+		t.Fatalf("%v\n%s", err, printed())
 	}
 	resp, err := http.Get(url + "/")
 	if err != nil {
@@ -50,8 +56,8 @@ func TestDemo(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), standin.DefaultSecret) {
 		t.Errorf("GET / in the demo = %d; want 200 and the stand-in's secret\n%s", resp.StatusCode, body)
 	}
-	if !strings.Contains(stdout.String(), "open   http://localhost:"+port+"/") {
-		t.Errorf("the demo does not tell where to open it:\n%s", stdout.String())
+	if !strings.Contains(printed(), "open   http://localhost:"+port+"/") {
+		t.Errorf("the demo does not tell where to open it:\n%s", printed())
 	}
 	cancel()
 	if err := <-done; err != nil {
@@ -70,21 +76,4 @@ func TestDemoFaultHelp(t *testing.T) {
 			t.Errorf("FAULT=help does not list %s", f.Fault)
 		}
 	}
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

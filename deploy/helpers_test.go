@@ -30,14 +30,11 @@ func freePort(t *testing.T) string {
 // returns the URL of port, the port the test gave it; the line must name it.
 func listeningURL(t *testing.T, path, port string) string {
 	t.Helper()
-	got, err := standin.WaitListening(path, 10*time.Second)
+	url, err := standin.ListeningURL(path, port, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got != port {
-		t.Fatalf("the app listens on port %s; the test gave it %s", got, port)
-	}
-	return "http://127.0.0.1:" + port
+	return url
 }
 
 func waitForPing(t *testing.T, url string, timeout time.Duration) {

@@ -26,13 +26,17 @@ func FreePort() (string, error) {
 
 var listening = regexp.MustCompile(`msg=listening addr=\S*:(\d+)`)
 
-// WaitListening waits for the app's "msg=listening addr=…" line in the log
-// file at path, and returns the port it names.
-func WaitListening(path string, timeout time.Duration) (string, error) {
+// ListeningURL waits for the app's "msg=listening addr=…" line in the log
+// file at path, and returns the URL of port on 127.0.0.1: the port the
+// caller gave the app, which the line must name.
+func ListeningURL(path, port string, timeout time.Duration) (string, error) {
 	for deadline := time.Now().Add(timeout); ; time.Sleep(time.Millisecond) {
 		logs, _ := os.ReadFile(path) // absent until the process writes
 		if m := listening.FindSubmatch(logs); m != nil {
-			return string(m[1]), nil
+			if string(m[1]) != port {
+				return "", fmt.Errorf("the app listens on port %s; it was given %s", m[1], port)
+			}
+			return "http://127.0.0.1:" + port, nil
 		}
 		if time.Now().After(deadline) {
 			return "", fmt.Errorf("no listening address in %s within %v:\n%s", path, timeout, logs)
