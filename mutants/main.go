@@ -47,6 +47,11 @@ func run(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// The suite must pass as the repository stands, or every mutant would
+	// look killed.
+	if verdict, err := try(repo, mutant{}, *test, *timeout); err != nil || verdict != "SURVIVED" {
+		return fmt.Errorf("the suite does not pass on the unmutated repository (%s, %v): fix it first", verdict, err)
+	}
 	var killed, broken, total int
 	var survivors []mutant
 	for _, m := range all {
@@ -94,12 +99,14 @@ func try(repo string, m mutant, test string, timeout time.Duration) (string, err
 	if err := copyTracked(repo, dir); err != nil {
 		return "", err
 	}
-	if err := m.apply(dir); err != nil {
-		return "", err
+	if m.File != "" { // the zero mutant is the repository as it stands
+		if err := m.apply(dir); err != nil {
+			return "", err
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	if strings.HasSuffix(m.File, ".go") {
+	if m.File == "" || strings.HasSuffix(m.File, ".go") {
 		vet := exec.CommandContext(ctx, "go", "vet", "./...")
 		vet.Dir = dir
 		if err := vet.Run(); err != nil {
