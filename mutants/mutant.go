@@ -82,19 +82,27 @@ func parse(name, raw string) (mutant, error) {
 	return m, nil
 }
 
-// apply makes the mutant's change in the repository copy at dir.
-func (m mutant) apply(dir string) error {
-	path := filepath.Join(dir, m.File)
-	raw, err := os.ReadFile(path)
+// mutated is the mutant's file in the repository at dir, with the change.
+func (m mutant) mutated(dir string) ([]byte, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, m.File))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if n := strings.Count(string(raw), m.Old); n != 1 {
-		return fmt.Errorf("its old text occurs %d times in %s; want once", n, m.File)
+		return nil, fmt.Errorf("its old text occurs %d times in %s; want once", n, m.File)
 	}
-	fi, err := os.Stat(path)
+	return []byte(strings.Replace(string(raw), m.Old, m.New, 1)), nil
+}
+
+// apply makes the mutant's change in the repository copy at dir.
+func (m mutant) apply(dir string) error {
+	out, err := m.mutated(dir)
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, []byte(strings.Replace(string(raw), m.Old, m.New, 1)), fi.Mode().Perm())
+	fi, err := os.Stat(filepath.Join(dir, m.File))
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, m.File), out, fi.Mode().Perm())
 }
