@@ -41,6 +41,10 @@ type deployed struct {
 type armWorld struct {
 	byID    map[string]*armResource
 	Outputs map[string]any
+	// existing is each resource's properties on Azure before this
+	// deployment, by resource ID, for list() to read: what an earlier
+	// deployment left, and what the user set since.
+	existing map[string]map[string]any
 }
 
 // armResource is a resource's declaration and, once evaluated, its state.
@@ -74,7 +78,13 @@ func principalOf(siteName string) string { return "principal-of-" + siteName }
 // returning the resources whose condition holds, nested inner-scope
 // deployments included, and the world it deployed (its outputs).
 func deployWorld(t map[string]any, params map[string]any) ([]deployed, *armWorld, error) {
-	w := &armWorld{byID: map[string]*armResource{}}
+	return redeploy(t, params, nil)
+}
+
+// redeploy deploys t over existing, the resources' properties as they
+// stand on Azure (by resource ID).
+func redeploy(t map[string]any, params map[string]any, existing map[string]map[string]any) ([]deployed, *armWorld, error) {
+	w := &armWorld{byID: map[string]*armResource{}, existing: existing}
 	var scopes []*armResource
 	if err := w.declare(t, params, &scopes); err != nil {
 		return nil, nil, err
@@ -499,6 +509,28 @@ func (ev *armEval) call(name string, args []any) (any, error) {
 		return armResourceID(fmt.Sprint(arg(0)), names), nil
 	case "reference":
 		return ev.world.reference(fmt.Sprint(arg(0)), strings.EqualFold(fmt.Sprint(arg(2)), "full"))
+	case "list":
+		// A resource's list action, such as a site's config/appsettings:
+		// what stands on Azure now, before this deployment.
+		props := map[string]any{}
+		for k, v := range ev.world.existing[fmt.Sprint(arg(0))] {
+			props[k] = v
+		}
+		return map[string]any{"id": fmt.Sprint(arg(0)), "properties": props}, nil
+	case "union":
+		// Objects: every key of each, a later object's value winning (ARM
+		// docs, "Object functions": union).
+		out := map[string]any{}
+		for _, a := range args {
+			m, ok := a.(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("union(%v): the model merges objects only", args)
+			}
+			for k, v := range m {
+				out[k] = v
+			}
+		}
+		return out, nil
 	case "format":
 		s := fmt.Sprint(arg(0))
 		for i, a := range args[1:] {

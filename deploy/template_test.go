@@ -331,6 +331,25 @@ func deploymentRules(t map[string]any, fail func(rule, format string, args ...an
 		fail("accessRestrictions", "scmIpSecurityRestrictionsUseMain is %v; want false, so that git push still reaches SCM", closed["scmIpSecurityRestrictionsUseMain"])
 	}
 
+	// Deploying again keeps the app settings the user added: a
+	// sites/config appsettings resource replaces the whole set on every
+	// deployment (Azure/azure-quickstart-templates#8495, Azure/azure-cli#11718),
+	// so the template must merge its own over what stands.
+	if first := deploy(nil); findDeployed(first, "Microsoft.Web/sites/config") != nil {
+		site, settings := findDeployed(first, "Microsoft.Web/sites"), findDeployed(first, "Microsoft.Web/sites/config")
+		id := armResourceID("Microsoft.Web/sites/config", []string{site.Name, "appsettings"})
+		standing := map[string]any{"SECRET_CACHE_TTL": "30s"} // as the throttling fix sets it
+		for k, v := range settings.Props {
+			standing[k] = v
+		}
+		again, _, err := redeploy(t, map[string]any{"secretValue": "s"}, map[string]map[string]any{id: standing})
+		if err != nil {
+			fail("deploy", "deploying again: %v", err)
+		} else if got := findDeployed(again, "Microsoft.Web/sites/config").Props; got["SECRET_CACHE_TTL"] != "30s" || got["KEY_VAULT_URL"] != settings.Props["KEY_VAULT_URL"] {
+			fail("redeploy", "deploying again over the settings %v leaves %v; want the user's SECRET_CACHE_TTL kept beside the template's KEY_VAULT_URL", standing, got)
+		}
+	}
+
 	// The startup command must exec: Oryx runs it from a /bin/sh script
 	// (TestOryxStartupSignals shows what SIGTERM does otherwise).
 	if cmd := fmt.Sprint(siteConfig(deploy(nil))["appCommandLine"]); !strings.HasPrefix(cmd, "exec ") {
@@ -448,6 +467,22 @@ func TestTemplateRules(t *testing.T) {
 	vault := func(m map[string]any) map[string]any {
 		return resource(m, "Microsoft.KeyVault/vaults")["properties"].(map[string]any)
 	}
+	// settingsDeployment is the nested deployment that merges the app settings.
+	settingsDeployment := func(m map[string]any) map[string]any {
+		for _, r := range resources(m) {
+			if r := r.(map[string]any); r["type"] == "Microsoft.Resources/deployments" && strings.Contains(str(r["name"]), "appsettings") {
+				return r["properties"].(map[string]any)
+			}
+		}
+		t.Fatal("no app settings deployment in the template")
+		return nil
+	}
+	vaultURL := func(m map[string]any, expr string) {
+		settingsDeployment(m)["parameters"].(map[string]any)["keyVaultUrl"] = map[string]any{"value": expr}
+	}
+	settings := func(m map[string]any) map[string]any {
+		return resource(settingsDeployment(m)["template"].(map[string]any), "Microsoft.Web/sites/config")
+	}
 	tests := []struct {
 		rule   string
 		break_ func(m map[string]any)
@@ -480,14 +515,14 @@ func TestTemplateRules(t *testing.T) {
 			roleAssignment(m)["name"] = "[guid(resourceId('Microsoft.KeyVault/vaults', parameters('keyVaultName')), variables('secretsUserRole'))]"
 		}},
 		{"KEY_VAULT_URL", func(m map[string]any) {
-			delete(resource(m, "Microsoft.Web/sites/config")["properties"].(map[string]any), "KEY_VAULT_URL")
+			settings(m)["properties"] = "[parameters('currentSettings')]"
 		}},
 		{"outputs", func(m map[string]any) {
 			m["outputs"].(map[string]any)["leak"] = map[string]any{"type": "string", "value": "[parameters('secretValue')]"}
 		}},
 		{"softDelete", func(m map[string]any) { vault(m)["enableSoftDelete"] = false }},
 		{"websitesPort", func(m map[string]any) {
-			resource(m, "Microsoft.Web/sites/config")["properties"].(map[string]any)["WEBSITES_PORT"] = "8080"
+			settings(m)["properties"] = "[union(parameters('currentSettings'), createObject('KEY_VAULT_URL', parameters('keyVaultUrl'), 'WEBSITES_PORT', '8080'))]"
 		}},
 		{"scmType", func(m map[string]any) {
 			siteConfig(m)["scmType"] = "[if(parameters('enableLocalGit'), 'LocalGit', 'None')]"
@@ -507,20 +542,16 @@ func TestTemplateRules(t *testing.T) {
 		}},
 		// reference() without 'full' is the properties; with it, the whole resource.
 		{"deploy", func(m map[string]any) {
-			resource(m, "Microsoft.Web/sites/config")["properties"].(map[string]any)["KEY_VAULT_URL"] =
-				"[reference(resourceId('Microsoft.KeyVault/vaults', parameters('keyVaultName')), '2024-11-01').properties.vaultUri]"
+			vaultURL(m, "[reference(resourceId('Microsoft.KeyVault/vaults', parameters('keyVaultName')), '2024-11-01').properties.vaultUri]")
 		}},
 		{"deploy", func(m map[string]any) {
-			resource(m, "Microsoft.Web/sites/config")["properties"].(map[string]any)["KEY_VAULT_URL"] =
-				"[reference(resourceId('Microsoft.KeyVault/vaults', parameters('keyVaultName')), '2024-11-01', 'full').vaultUri]"
+			vaultURL(m, "[reference(resourceId('Microsoft.KeyVault/vaults', parameters('keyVaultName')), '2024-11-01', 'full').vaultUri]")
 		}},
 		{"deploy", func(m map[string]any) {
-			resource(m, "Microsoft.Web/sites/config")["properties"].(map[string]any)["KEY_VAULT_URL"] =
-				"[reference(resourceId('Microsoft.KeyVault/vaults', 'another-vault'), '2024-11-01').vaultUri]"
+			vaultURL(m, "[reference(resourceId('Microsoft.KeyVault/vaults', 'another-vault'), '2024-11-01').vaultUri]")
 		}},
 		{"KEY_VAULT_URL", func(m map[string]any) {
-			resource(m, "Microsoft.Web/sites/config")["properties"].(map[string]any)["KEY_VAULT_URL"] =
-				"[format('https://{0}.vault.azure.net', parameters('keyVaultName'))]" // no trailing slash: not the vaultUri
+			vaultURL(m, "[format('https://{0}.vault.azure.net', parameters('keyVaultName'))]") // no trailing slash: not the vaultUri
 		}},
 		{"outputs", func(m map[string]any) {
 			m["outputs"].(map[string]any)["keyVaultUri"] = map[string]any{"type": "string", "value": "[parameters('keyVaultName')]"}
@@ -529,6 +560,10 @@ func TestTemplateRules(t *testing.T) {
 			vault(m)["accessPolicies"] = "[if(equals(parameters('permissionModel'), 'accessPolicy'), createArray(createObject('tenantId', subscription().tenantId, 'objectId', reference(resourceId('Microsoft.Web/sites', parameters('siteName')), '2024-11-01', 'full').identity.tenantId, 'permissions', createObject('secrets', createArray('get')))), createArray())]"
 		}},
 		{"healthCheck", func(m map[string]any) { siteConfig(m)["healthCheckPath"] = "/" }},
+		// Today's mistake: the settings as the template alone has them, replacing the user's.
+		{"redeploy", func(m map[string]any) {
+			settings(m)["properties"] = map[string]any{"KEY_VAULT_URL": "[parameters('keyVaultUrl')]"}
+		}},
 		{"exec", func(m map[string]any) {
 			m["variables"].(map[string]any)["startupCommand"] = "bash /home/site/wwwroot/startup.sh"
 		}},

@@ -154,7 +154,7 @@ func (x explainer) tenantMismatch(s *Source, detail string) *Problem {
 	if s.TypeName == "AzureCLICredential" {
 		p.Fixes = []Fix{{Text: "Sign in to the vault's tenant, and unset AZURE_TENANT_ID or set it to that tenant.", Command: cmd("az", "login", "--tenant", m[1])}}
 	} else {
-		p.Fixes = []Fix{{Text: "Use a service principal of the vault's tenant: set AZURE_TENANT_ID to it, with that tenant's AZURE_CLIENT_ID and secret.", Command: x.setting("AZURE_TENANT_ID", m[1])}}
+		p.Fixes = []Fix{x.settingFix("Use a service principal of the vault's tenant: set AZURE_TENANT_ID to it, with that tenant's AZURE_CLIENT_ID and secret.", "AZURE_TENANT_ID", m[1])}
 	}
 	return p
 }

@@ -211,3 +211,26 @@ func writeScript(t *testing.T, path, body string) {
 		t.Fatal(err)
 	}
 }
+
+// TestSettingFixesSurviveRedeploy: on App Service, every fix that sets an
+// app setting says that deploying the template again keeps it; elsewhere
+// none says so.
+func TestSettingFixesSurviveRedeploy(t *testing.T) {
+	t.Parallel()
+	var settings int
+	for _, p := range explainedProblems() {
+		for _, f := range p.Fixes {
+			onAppService := strings.Contains(f.Command, "az webapp config appsettings set")
+			says := strings.Contains(f.Text, "Deploying azuredeploy.json again keeps it")
+			if onAppService {
+				settings++
+			}
+			if onAppService != says {
+				t.Errorf("fix %+v: sets an App Service setting %v, says a redeploy keeps it %v", f, onAppService, says)
+			}
+		}
+	}
+	if settings < 3 {
+		t.Errorf("only %d App Service setting fixes checked", settings)
+	}
+}

@@ -207,7 +207,7 @@ func (x explainer) throttled(vaultAnswer) *Problem {
 	return &Problem{
 		Title: "Key Vault is throttling requests",
 		Cause: "Key Vault answered 429 Too Many Requests, also after the retries the Azure SDK makes (honouring Retry-After). Its limit is shared by every app that reads the vault.",
-		Fixes: []Fix{{Text: "Read the secret less often: set SECRET_CACHE_TTL (for example 30s) so that views within it reuse the value.", Command: x.setting("SECRET_CACHE_TTL", "30s")}},
+		Fixes: []Fix{x.settingFix("Read the secret less often: set SECRET_CACHE_TTL (for example 30s) so that views within it reuse the value.", "SECRET_CACHE_TTL", "30s")},
 	}
 }
 

@@ -178,7 +178,7 @@ func (x explainer) timedOut(err error) *Problem {
 			Status: http.StatusGatewayTimeout,
 			Title:  ae.Failed.Name + " did not answer in time",
 			Cause:  fmt.Sprintf("No token within %s.", x.cfg.RequestTimeout),
-			Fixes:  []Fix{{Text: "Reload the page. If the identity's endpoint is slow rather than down, raise REQUEST_TIMEOUT (now " + x.cfg.RequestTimeout.String() + ").", Command: x.setting("REQUEST_TIMEOUT", "30s")}},
+			Fixes:  []Fix{x.settingFix("Reload the page. If the identity's endpoint is slow rather than down, raise REQUEST_TIMEOUT (now "+x.cfg.RequestTimeout.String()+").", "REQUEST_TIMEOUT", "30s")},
 		}
 	}
 	return &Problem{
@@ -252,13 +252,20 @@ func (x explainer) configurationProblem(problems []Setting) *Problem {
 		Config: problems,
 	}
 	for _, c := range problems {
-		p.Fixes = append(p.Fixes, Fix{Text: "Set " + c.Variable + " to a valid value (the app reads it at start-up), for example:", Command: x.setting(c.Variable, c.Example)})
+		p.Fixes = append(p.Fixes, x.settingFix("Set "+c.Variable+" to a valid value (the app reads it at start-up), for example as this command does.", c.Variable, c.Example))
 	}
 	return p
 }
 
-// setting is the command that sets an app setting where the app runs.
-func (x explainer) setting(name, value string) string { return x.cfg.Host.setting(name, value) }
+// settingFix is the fix that sets an app setting where the app runs. On
+// App Service its words also say that the setting survives a redeploy:
+// azuredeploy.json merges its own settings over the app's.
+func (x explainer) settingFix(text, name, value string) Fix {
+	if x.cfg.Host.Group == "webapp" {
+		text += " Deploying azuredeploy.json again keeps it: the template merges its own settings over the app's."
+	}
+	return Fix{Text: text, Command: x.cfg.Host.setting(name, value)}
+}
 
 func (x explainer) host() string {
 	u, err := url.Parse(x.cfg.VaultURL)
