@@ -3,6 +3,7 @@ package deploy
 import (
 	"cmp"
 	"encoding/json"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -411,6 +412,11 @@ func TestBuildScriptDownload(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			bin, cache, wwwroot := t.TempDir(), t.TempDir(), t.TempDir()
+			// A toolchain an earlier deployment left: a new one replaces it.
+			old := filepath.Join(cache, "go1.25.0", "bin")
+			if err := os.MkdirAll(old, 0o755); err != nil {
+				t.Fatal(err)
+			}
 			buildSh := filepath.Join(t.TempDir(), "build.sh")
 			if err := os.WriteFile(buildSh, tt.script, 0o755); err != nil {
 				t.Fatal(err)
@@ -441,6 +447,9 @@ func TestBuildScriptDownload(t *testing.T) {
 			}
 			if err != nil || built != nil {
 				t.Fatalf("a matching toolchain: %v, built: %v\n%s", err, built == nil, out)
+			}
+			if _, err := os.Stat(old); !os.IsNotExist(err) {
+				t.Errorf("the older toolchain %s is still in the cache (%v): each costs about 250 MB of the app's storage", old, err)
 			}
 			if _, err := run(); err != nil {
 				t.Fatalf("second deployment: %v", err)
@@ -483,5 +492,59 @@ func TestWorkflows(t *testing.T) {
 			}
 			at += i + 1
 		}
+	}
+}
+
+// TestGitAttributes: every script in the repository (a file that starts
+// with #!) and every file Kudu, Oryx or Docker reads keeps LF endings in
+// a Windows checkout, as .gitattributes says.
+func TestGitAttributes(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile(repoFile(".gitattributes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lf []string // patterns with eol=lf
+	for _, line := range strings.Split(string(raw), "\n") {
+		if f := strings.Fields(line); len(f) > 1 && !strings.HasPrefix(f[0], "#") && slices.Contains(f[1:], "eol=lf") {
+			lf = append(lf, f[0])
+		}
+	}
+	keepsLF := func(rel string) bool {
+		return slices.ContainsFunc(lf, func(p string) bool {
+			if !strings.Contains(p, "/") {
+				ok, _ := filepath.Match(p, filepath.Base(rel))
+				return ok
+			}
+			return p == rel
+		})
+	}
+	var checked int
+	err = filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			if d != nil && d.IsDir() && (d.Name() == ".git" || d.Name() == "screenshots" || d.Name() == "bin") {
+				return filepath.SkipDir
+			}
+			return err
+		}
+		rel, _ := filepath.Rel("..", path)
+		head := make([]byte, 2)
+		if f, err := os.Open(path); err == nil {
+			_, _ = f.Read(head)
+			f.Close()
+		}
+		if string(head) == "#!" || rel == ".deployment" || rel == "Dockerfile" {
+			checked++
+			if !keepsLF(rel) {
+				t.Errorf("%s is not kept with LF endings by .gitattributes: a Windows checkout breaks it on Linux", rel)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked < 5 {
+		t.Errorf("only %d scripts found; want build.sh, startup.sh, .ci/run, .deployment and the Dockerfile at least", checked)
 	}
 }
