@@ -115,6 +115,8 @@ func try(repo string, m mutant, test string, timeout time.Duration) (string, err
 	}
 	cmd := exec.CommandContext(ctx, "sh", "-c", test)
 	cmd.Dir = dir
+	// TestMutantsApply would fail on any mutant: its old text is gone.
+	cmd.Env = append(os.Environ(), mutantEnv+"="+m.Name)
 	if err := cmd.Run(); err != nil { // its output is the suite's; the verdict is its status
 		return "killed", nil
 	}
@@ -148,6 +150,9 @@ func copyTracked(repo, dir string) error {
 	}
 	return nil
 }
+
+// mutantEnv names the mutant under test in the suite's environment.
+const mutantEnv = "KEYVAULT_MSI_MUTANT"
 
 func repoRoot() (string, error) {
 	out, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
