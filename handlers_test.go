@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -98,26 +99,36 @@ func TestSources(t *testing.T) {
 }
 
 // TestServicePrincipalCertificate signs in with a certificate from
-// AZURE_CLIENT_CERTIFICATE_PATH, and explains a path that cannot be read.
+// AZURE_CLIENT_CERTIFICATE_PATH (PEM, or PKCS#12 with its password in
+// AZURE_CLIENT_CERTIFICATE_PASSWORD), and explains a path that cannot be read.
 func TestServicePrincipalCertificate(t *testing.T) {
 	t.Parallel()
 	certFile := filepath.Join(t.TempDir(), "sp.pem")
 	if err := standin.WriteClientCertificate(certFile); err != nil {
 		t.Fatal(err)
 	}
+	// A password-protected PKCS#12 file, as the portal exports one; with
+	// the ciphers x/crypto/pkcs12, which azidentity uses, can read.
+	pfx := filepath.Join(t.TempDir(), "sp.pfx")
+	if out, err := exec.Command("openssl", "pkcs12", "-export", "-in", certFile, "-passout", "pass:pfx-pa55word",
+		"-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES", "-macalg", "sha1", "-out", pfx).CombinedOutput(); err != nil {
+		t.Fatalf("openssl pkcs12: %v\n%s", err, out)
+	}
 	for _, tt := range []struct {
 		name       string
-		path       string
+		path, pass string
 		wantStatus int
 		want       string
 	}{
-		{"certificate", certFile, http.StatusOK, "service principal (certificate)"},
-		{"unreadable path", certFile + ".missing", http.StatusBadGateway, "reading AZURE_CLIENT_CERTIFICATE_PATH"},
+		{"certificate", certFile, "", http.StatusOK, "service principal (certificate)"},
+		{"password-protected PKCS#12", pfx, "pfx-pa55word", http.StatusOK, "service principal (certificate)"},
+		{"unreadable path", certFile + ".missing", "", http.StatusBadGateway, "reading AZURE_CLIENT_CERTIFICATE_PATH"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s := startStandIn(t, standin.Options{})
-			app := startApp(t, envFor(t, s, standin.ServicePrincipal, "AZURE_CLIENT_SECRET", "", "AZURE_CLIENT_CERTIFICATE_PATH", tt.path), s)
+			app := startApp(t, envFor(t, s, standin.ServicePrincipal, "AZURE_CLIENT_SECRET", "", "AZURE_CLIENT_CERTIFICATE_PATH", tt.path,
+				"AZURE_CLIENT_CERTIFICATE_PASSWORD", tt.pass), s)
 			resp, body := fetch(t, "GET", app.URL+"/", "")
 			if resp.StatusCode != tt.wantStatus {
 				t.Errorf("GET / = %d; want %d\n%s", resp.StatusCode, tt.wantStatus, body)
