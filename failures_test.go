@@ -194,6 +194,7 @@ func TestFailures(t *testing.T) {
 				t.Errorf("HTML GET / = %d; want %d", got, want)
 			}
 			checkPageCommands(t, page, v.Problem.Fixes)
+			checkPageWords(t, page, v)
 			// The page's own view is a second request, with its own request ID.
 			if tt.requestID && !regexp.MustCompile(`Key Vault request ID: <code>[0-9a-f-]{16,}</code>`).MatchString(page) {
 				t.Error("the HTML page does not quote Key Vault's x-ms-request-id")
@@ -249,6 +250,19 @@ func checkPageCommands(t *testing.T, page string, fixes []diagnose.Fix) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("the page's commands, as copied:\n%q\nwant the fixes' commands:\n%q", got, want)
+	}
+}
+
+// checkPageWords checks that the HTML page says what the JSON view says:
+// each fix's words, the cause, and each credential source with its status.
+func checkPageWords(t *testing.T, page string, v view) {
+	t.Helper()
+	for _, f := range v.Problem.Fixes {
+		containsAll(t, "page", page, "<li><p>"+html.EscapeString(f.Text)+"</p>")
+	}
+	containsAll(t, "page", page, `<span id="problem-cause">`+html.EscapeString(v.Problem.Cause)+"</span>")
+	for _, src := range v.Sources {
+		containsAll(t, "page", page, "<li><strong>"+html.EscapeString(src.Name)+"</strong>: "+src.Status)
 	}
 }
 
