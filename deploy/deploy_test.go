@@ -3,6 +3,7 @@ package deploy
 import (
 	"cmp"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -134,6 +135,13 @@ func templateStartupCommand(t *testing.T) string {
 // GenerateEntrypointScript; common/fsvalidation.go, ExtendPathForCommand).
 func oryxStart(t *testing.T, wwwroot, startupCommand string, env ...string) *exec.Cmd {
 	t.Helper()
+	return oryxStartUnder(t, nil, wwwroot, startupCommand, env...)
+}
+
+// oryxStartUnder is oryxStart with the script run under the command
+// under (such as unshare), when it is not nil.
+func oryxStartUnder(t *testing.T, under []string, wwwroot, startupCommand string, env ...string) *exec.Cmd {
+	t.Helper()
 	command := strings.ReplaceAll(startupCommand, "/home/site/wwwroot", wwwroot)
 	script := "#!/bin/sh\n\n# Enter the source directory to make sure the script runs where the user expects\n" +
 		"cd \"" + wwwroot + "\"\n\nexport NODE_PATH=/usr/local/lib/node_modules:$NODE_PATH\n" +
@@ -142,7 +150,8 @@ func oryxStart(t *testing.T, wwwroot, startupCommand string, env ...string) *exe
 	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	app := exec.Command("/bin/sh", path)
+	argv := append(append([]string(nil), under...), "/bin/sh", path)
+	app := exec.Command(argv[0], argv[1:]...)
 	app.Env = append(env, "PATH=/usr/bin:/bin")
 	// A file, not a pipe: a process that outlives the script (see
 	// TestOryxStartupSignals) would hold a pipe open and stall Wait.
@@ -547,4 +556,73 @@ func TestGitAttributes(t *testing.T) {
 	if checked < 5 {
 		t.Errorf("only %d scripts found; want build.sh, startup.sh, .ci/run, .deployment and the Dockerfile at least", checked)
 	}
+}
+
+// TestOryxStartupSignalsAsPID1: in a container, Oryx's script is PID 1 of
+// its PID namespace, and the kernel delivers to PID 1 only the signals it
+// has a handler for (pid_namespaces(7)). /bin/sh sets none for SIGTERM:
+// without exec, SIGTERM is dropped, and the script and the app both serve
+// on until SIGKILL. With the template's exec the app is PID 1, and Go's
+// handler shuts it down gracefully. Runs where a PID namespace can be made.
+func TestOryxStartupSignalsAsPID1(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds the app")
+	}
+	pidNS := []string{"unshare", "-p", "-f", "--mount-proc", "--kill-child"}
+	if out, err := exec.Command(pidNS[0], append(pidNS[1:], "true")...).CombinedOutput(); err != nil {
+		t.Skipf("no PID namespace here (%v: %s)", err, out)
+	}
+	wwwroot := kuduBuild(t)
+	for _, tt := range []struct {
+		name         string
+		command      string
+		wantGraceful bool
+	}{
+		{"the template's command", templateStartupCommand(t), true},
+		{"without exec", strings.TrimPrefix(templateStartupCommand(t), "exec "), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			port := freePort(t)
+			app := oryxStartUnder(t, pidNS, wwwroot, tt.command, "PORT="+port)
+			url := listeningURL(t, app.Stdout.(*os.File).Name(), port)
+			waitForPing(t, url, 10*time.Second)
+			if err := syscall.Kill(namespaceInit(t, app.Process.Pid), syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan error, 1)
+			go func() { exited <- app.Wait() }()
+			select {
+			case err := <-exited:
+				logs, _ := os.ReadFile(app.Stdout.(*os.File).Name())
+				if !tt.wantGraceful || err != nil || !strings.Contains(string(logs), "shutting down") {
+					t.Errorf("after SIGTERM to PID 1: exit %v, app's log %q; want graceful shutdown %v", err, logs, tt.wantGraceful)
+				}
+			case <-time.After(3 * time.Second):
+				if tt.wantGraceful {
+					t.Fatal("the app, PID 1, did not exit within 3s of SIGTERM")
+				}
+				if got := get(t, url+"/ping"); got != http.StatusOK {
+					t.Errorf("3s after a dropped SIGTERM /ping = %d; want the app still serving", got)
+				}
+			}
+		})
+	}
+}
+
+// namespaceInit is the host PID of the process unshare (pid) forked to be
+// PID 1 of the new namespace: its only child.
+func namespaceInit(t *testing.T, pid int) int {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		raw, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+		if f := strings.Fields(string(raw)); len(f) == 1 {
+			child, err := strconv.Atoi(f[0])
+			if err == nil {
+				return child
+			}
+		}
+	}
+	t.Fatalf("unshare (pid %d) forked no namespace init within 5s", pid)
+	return 0
 }
