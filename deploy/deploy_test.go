@@ -605,6 +605,9 @@ func TestOryxStartupSignalsAsPID1(t *testing.T) {
 				if got := get(t, url+"/ping"); got != http.StatusOK {
 					t.Errorf("3s after a dropped SIGTERM /ping = %d; want the app still serving", got)
 				}
+				// As App Service does after its grace; and Wait must end before cleanup's.
+				_ = syscall.Kill(-app.Process.Pid, syscall.SIGKILL)
+				<-exited
 			}
 		})
 	}
