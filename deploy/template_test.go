@@ -168,6 +168,14 @@ func siteRules(r map[string]any, fail func(rule, format string, args ...any)) {
 	if r["identity"] == nil {
 		fail("identity", "%s has no managed identity", name)
 	}
+	// The app runs on the Node image (Oryx's startup script), which App
+	// Service keeps only while its Node.js line is supported: Node 22 ends
+	// in April 2027, Node 24 in April 2028 (nodejs/Release, the release
+	// schedule); App Service lists 24-lts (az webapp list-runtimes; the
+	// azurerm provider's node_version values include 24-lts).
+	if fx := str(cfg["linuxFxVersion"]); !regexp.MustCompile(`^NODE\|(2[4-9]|[3-9]\d)-lts$`).MatchString(fx) {
+		fail("runtime", "%s runs on %q; want NODE|24-lts or a later LTS, whose support outlasts the sample's", name, fx)
+	}
 	// App Service probes the health check path every minute on each
 	// instance: /ping answers without calling Azure; / would read the
 	// secret each time (App Service docs, "Monitor instances using Health check").
@@ -560,6 +568,7 @@ func TestTemplateRules(t *testing.T) {
 			vault(m)["accessPolicies"] = "[if(equals(parameters('permissionModel'), 'accessPolicy'), createArray(createObject('tenantId', subscription().tenantId, 'objectId', reference(resourceId('Microsoft.Web/sites', parameters('siteName')), '2024-11-01', 'full').identity.tenantId, 'permissions', createObject('secrets', createArray('get')))), createArray())]"
 		}},
 		{"healthCheck", func(m map[string]any) { siteConfig(m)["healthCheckPath"] = "/" }},
+		{"runtime", func(m map[string]any) { siteConfig(m)["linuxFxVersion"] = "NODE|22-lts" }},
 		// Today's mistake: the settings as the template alone has them, replacing the user's.
 		{"redeploy", func(m map[string]any) {
 			settings(m)["properties"] = map[string]any{"KEY_VAULT_URL": "[parameters('keyVaultUrl')]"}
