@@ -62,9 +62,7 @@ func TestDeployScript(t *testing.T) {
 	startup := templateStartupCommand(t)
 	for _, portVar := range []string{"PORT", "HTTP_PLATFORM_PORT", "FUNCTIONS_CUSTOMHANDLER_PORT"} {
 		t.Run(portVar, func(t *testing.T) {
-			port := freePort(t)
-			app := oryxStart(t, wwwroot, startup, portVar+"="+port)
-			waitForPing(t, listeningURL(t, app.Stdout.(*os.File).Name(), port), 10*time.Second)
+			serveFromOryx(t, nil, wwwroot, startup, portVar)
 		})
 	}
 }
@@ -133,14 +131,9 @@ func templateStartupCommand(t *testing.T) string {
 // with PATH, as its last line, with no exec of its own (microsoft/Oryx,
 // src/startupscriptgenerator/src/node/scriptgenerator.go,
 // GenerateEntrypointScript; common/fsvalidation.go, ExtendPathForCommand).
-func oryxStart(t *testing.T, wwwroot, startupCommand string, env ...string) *exec.Cmd {
-	t.Helper()
-	return oryxStartUnder(t, nil, wwwroot, startupCommand, env...)
-}
-
-// oryxStartUnder is oryxStart with the script run under the command
-// under (such as unshare), when it is not nil.
-func oryxStartUnder(t *testing.T, under []string, wwwroot, startupCommand string, env ...string) *exec.Cmd {
+// The script runs under the command under (such as unshare), when it is
+// not nil.
+func oryxStart(t *testing.T, under []string, wwwroot, startupCommand string, env ...string) *exec.Cmd {
 	t.Helper()
 	command := strings.ReplaceAll(startupCommand, "/home/site/wwwroot", wwwroot)
 	script := "#!/bin/sh\n\n# Enter the source directory to make sure the script runs where the user expects\n" +
@@ -174,6 +167,18 @@ func oryxStartUnder(t *testing.T, under []string, wwwroot, startupCommand string
 	return app
 }
 
+// serveFromOryx starts the app through Oryx's script (oryxStart) with
+// portVar set to a free port, and returns it once it answers /ping there,
+// with the URL it serves.
+func serveFromOryx(t *testing.T, under []string, wwwroot, startupCommand, portVar string) (*exec.Cmd, string) {
+	t.Helper()
+	port := freePort(t)
+	app := oryxStart(t, under, wwwroot, startupCommand, portVar+"="+port)
+	url := listeningURL(t, app.Stdout.(*os.File).Name(), port)
+	waitForPing(t, url, 10*time.Second)
+	return app, url
+}
+
 // TestOryxStartupSignals sends SIGTERM to the process the Node image
 // starts (Oryx's script), as App Service does when it stops a container,
 // and checks who receives it. With the template's `exec …` startup
@@ -196,10 +201,7 @@ func TestOryxStartupSignals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			port := freePort(t)
-			app := oryxStart(t, wwwroot, tt.command, "PORT="+port)
-			url := listeningURL(t, app.Stdout.(*os.File).Name(), port)
-			waitForPing(t, url, 10*time.Second)
+			app, url := serveFromOryx(t, nil, wwwroot, tt.command, "PORT")
 			if err := app.Process.Signal(syscall.SIGTERM); err != nil {
 				t.Fatal(err)
 			}
@@ -287,10 +289,7 @@ func TestFunctionsFiles(t *testing.T) {
 		return // what follows builds the app
 	}
 	// The app as the Functions host starts it: no KEY_VAULT_URL, so / is the configuration page.
-	port := freePort(t)
-	app := oryxStart(t, kuduBuild(t), templateStartupCommand(t), "PORT="+port)
-	url := listeningURL(t, app.Stdout.(*os.File).Name(), port)
-	waitForPing(t, url, 10*time.Second)
+	_, url := serveFromOryx(t, nil, kuduBuild(t), templateStartupCommand(t), "PORT")
 	for path, want := range map[string]struct {
 		fn     string
 		status int
@@ -583,10 +582,7 @@ func TestOryxStartupSignalsAsPID1(t *testing.T) {
 		{"without exec", strings.TrimPrefix(templateStartupCommand(t), "exec "), false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			port := freePort(t)
-			app := oryxStartUnder(t, pidNS, wwwroot, tt.command, "PORT="+port)
-			url := listeningURL(t, app.Stdout.(*os.File).Name(), port)
-			waitForPing(t, url, 10*time.Second)
+			app, url := serveFromOryx(t, pidNS, wwwroot, tt.command, "PORT")
 			if err := syscall.Kill(namespaceInit(t, app.Process.Pid), syscall.SIGTERM); err != nil {
 				t.Fatal(err)
 			}
