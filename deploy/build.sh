@@ -34,7 +34,7 @@ if [ -z "$go" ]; then
     rm -rf "$root.tmp" && mkdir -p "$root.tmp"
     tar -C "$root.tmp" --strip-components=1 -xzf "$archive"
     rm -rf "$root" && mv "$root.tmp" "$root" && rm -f "$archive"
-    # Older toolchains: each is about 250 MB, against F1's 1 GB of storage.
+    # Older toolchains: each is about 250 MB, against Free (F1) plans' 1 GB of storage (Azure docs, "Azure subscription and service limits": App Service limits).
     find "$cache" -mindepth 1 -maxdepth 1 -name 'go*' ! -name "go$GO_VERSION" -exec rm -rf {} +
   fi
 fi
