@@ -37,6 +37,7 @@ if [ -z "$go" ]; then
     # Older toolchains: each is about 250 MB, against Free (F1) plans' 1 GB of storage (Azure docs, "Azure subscription and service limits": App Service limits).
     find "$cache" -mindepth 1 -maxdepth 1 -name 'go*' ! -name "go$GO_VERSION" -exec rm -rf {} +
   fi
+  echo "Go toolchain cache: $(du -sh "$cache" | cut -f1) in $cache (one toolchain, Go $GO_VERSION)"
 fi
 
 echo "Building with $("$go" version)"
