@@ -18,10 +18,11 @@ lint: ## gofmt, go vet, staticcheck, actionlint
 
 IDENTITY ?=
 FAULT ?=
+REFERENCE ?=
 PORT ?= 8080
-demo: ## the whole flow against a local stand-in for Azure; IDENTITY=appservice|legacy|sp|cli|workload|imds|containerapps, FAULT=help lists the failures, PORT=8080
+demo: ## the whole flow against a local stand-in for Azure; IDENTITY=appservice|legacy|sp|cli|workload|imds|containerapps, FAULT=help lists the failures, REFERENCE=resolved|stale|unresolved, PORT=8080
 	@go build -o bin/ . ./demo
-	@bin/demo -app bin/keyvault-msi-go -identity "$(IDENTITY)" -fault "$(FAULT)" -port "$(PORT)"
+	@bin/demo -app bin/keyvault-msi-go -identity "$(IDENTITY)" -fault "$(FAULT)" -reference "$(REFERENCE)" -port "$(PORT)"
 
 bench: ## figures against the local stand-in, side by side (see BENCHMARKS.md)
 	go test -run '^$$' -bench . -benchtime 1x -count 1 .

@@ -81,7 +81,7 @@ func TestBrowser(t *testing.T) {
 	}
 }
 
-// TestBrowserFixLayout opens the 403 and no-identity pages on a phone's
+// TestBrowserFixLayout opens the 403, no-identity and Key Vault reference pages on a phone's
 // width and a desktop's: every command word stays on one line (the page
 // breaks commands at spaces only, never inside a token such as
 // --assignee-object-id), and the page itself never scrolls sideways.
@@ -89,18 +89,24 @@ func TestBrowser(t *testing.T) {
 func TestBrowserFixLayout(t *testing.T) {
 	t.Parallel()
 	browserCtx := startBrowser(t)
+	onAppService := []string{"WEBSITE_SITE_NAME", "kvmsigo-demo-app", "WEBSITE_RESOURCE_GROUP", "kvmsigo-rg"}
 	pages := []struct {
 		name  string
 		fault standin.Fault
+		ref   standin.Reference
 		env   []string
+		wait  string // the element the page must have
 	}{
-		{"forbidden", standin.FaultRBAC, nil},
-		{"no-identity", "", []string{"MSI_ENDPOINT", "", "MSI_SECRET", "", "WEBSITE_SITE_NAME", "kvmsigo-demo-app", "WEBSITE_RESOURCE_GROUP", "kvmsigo-rg"}},
+		{"forbidden", standin.FaultRBAC, "", nil, "#fixes"},
+		{"no-identity", "", "", append([]string{"MSI_ENDPOINT", "", "MSI_SECRET", ""}, onAppService...), "#fixes"},
+		{"reference-same", "", standin.ReferenceResolved, onAppService, "#reference"},
+		{"reference-stale", "", standin.ReferenceStale, onAppService, "#reference-fixes"},
+		{"reference-unresolved", "", standin.ReferenceUnresolved, onAppService, "#reference-fixes"},
 	}
 	for _, pg := range pages {
 		for _, width := range []int64{360, 1280} {
 			t.Run(fmt.Sprintf("%s %dpx", pg.name, width), func(t *testing.T) {
-				s := startStandIn(t, standin.Options{})
+				s := startStandIn(t, standin.Options{Reference: pg.ref})
 				s.SetFault(pg.fault)
 				env := envFor(t, s, standin.AppServiceLegacy, pg.env...)
 				env["PATH"] = t.TempDir()
@@ -109,7 +115,7 @@ func TestBrowserFixLayout(t *testing.T) {
 				defer cancel()
 				tab, cancel = context.WithTimeout(tab, 30*time.Second)
 				defer cancel()
-				if err := chromedp.Do(tab, chromedp.EmulateViewport(width, 800), chromedp.Navigate(app.URL+"/"), chromedp.WaitReady("#fixes")); err != nil {
+				if err := chromedp.Do(tab, chromedp.EmulateViewport(width, 800), chromedp.Navigate(app.URL+"/"), chromedp.WaitReady(pg.wait)); err != nil {
 					t.Fatal(err)
 				}
 				layout, err := chromedp.Run(tab, chromedp.Evaluate[struct {
@@ -117,7 +123,7 @@ func TestBrowserFixLayout(t *testing.T) {
 					Broken   []string `json:"broken"`
 					Overflow bool     `json:"overflow"`
 				}](`(() => {
-					const words = [...document.querySelectorAll("#fixes pre.cmd span")];
+					const words = [...document.querySelectorAll("pre.cmd span")];
 					return {
 						words: words.length,
 						broken: words.filter(w => w.getClientRects().length > 1).map(w => w.textContent),
@@ -127,7 +133,7 @@ func TestBrowserFixLayout(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if layout.Words == 0 || len(layout.Broken) > 0 || layout.Overflow {
+				if (layout.Words == 0 && pg.wait != "#reference") || len(layout.Broken) > 0 || layout.Overflow {
 					t.Errorf("%d command words, broken across lines: %q, page scrolls sideways: %v; want words, none broken, no sideways scroll",
 						layout.Words, layout.Broken, layout.Overflow)
 				}

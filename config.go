@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +36,9 @@ type config struct {
 	ProxyVar, Proxy string
 	// Host is the Azure service the app runs on, from its own variables.
 	Host diagnose.Host
+	// Reference is SECRET_FROM_REFERENCE: App Service's Key Vault
+	// reference to the same secret, as the platform passed it on.
+	Reference string
 
 	// Problems are invalid settings. They are shown on / with status 500
 	// and never stop the process: /ping answers regardless.
@@ -56,6 +60,8 @@ const (
 // loadConfig reads the configuration through getenv. It never fails: what is
 // wrong is recorded in Problems for the page to show.
 func loadConfig(getenv func(string) string) config {
+	var references []diagnose.Setting
+	getenv = withoutReferences(getenv, &references)
 	c := config{
 		Port:               defaultPort,
 		SecretName:         cmp.Or(getenv("SECRET_NAME"), "secret"),
@@ -73,6 +79,7 @@ func loadConfig(getenv func(string) string) config {
 		CertificatePass:    getenv("AZURE_CLIENT_CERTIFICATE_PASSWORD"),
 		Path:               getenv("PATH"),
 		Host:               diagnose.DetectHost(getenv),
+		Reference:          getenv(referenceSetting),
 	}
 	c.PortVar, c.Port = firstSet(getenv, defaultPort, "PORT", "FUNCTIONS_CUSTOMHANDLER_PORT", "HTTP_PLATFORM_PORT")
 	c.ProxyVar, c.Proxy = firstSet(getenv, "", "HTTPS_PROXY", "https_proxy")
@@ -110,6 +117,7 @@ func loadConfig(getenv func(string) string) config {
 		c.Problems = append(c.Problems, setting("SECRET_CACHE_TTL", getenv("SECRET_CACHE_TTL"), err, "30s"))
 	}
 
+	c.Problems = replaceProblems(c.Problems, references)
 	c.Warnings = partialSettings(c)
 	// A setting's value is shown on the page and in the log: never a secret
 	// in it, nor a URL's user info or query (a password, a signature).
@@ -118,6 +126,43 @@ func loadConfig(getenv func(string) string) config {
 		c.Problems[i].Found = r.Text(c.Problems[i].Found)
 	}
 	return c
+}
+
+// referenceSetting is the app setting that holds App Service's Key Vault
+// reference to the secret, shown beside the app's own read.
+const referenceSetting = "SECRET_FROM_REFERENCE"
+
+// withoutReferences wraps getenv so that a setting holding a Key Vault
+// reference reads as unset, and is recorded in found: App Service passes
+// a reference it could not resolve through as text, which must never be
+// used as a vault URL or sent to Entra ID as a credential.
+func withoutReferences(getenv func(string) string, found *[]diagnose.Setting) func(string) string {
+	return func(name string) string {
+		v := getenv(name)
+		if name == referenceSetting || !diagnose.IsReference(v) {
+			return v
+		}
+		if !slices.ContainsFunc(*found, func(s diagnose.Setting) bool { return s.Variable == name }) {
+			*found = append(*found, diagnose.Setting{Variable: name, Found: v, Reference: true,
+				Problem: "is a Key Vault reference that App Service did not resolve: it passed the reference's text on, and the app uses it for nothing"})
+		}
+		return ""
+	}
+}
+
+// replaceProblems puts each unresolved reference in place of any problem
+// its setting's emptiness caused.
+func replaceProblems(problems, references []diagnose.Setting) []diagnose.Setting {
+	if len(references) == 0 {
+		return problems
+	}
+	out := slices.Clone(references)
+	for _, p := range problems {
+		if !slices.ContainsFunc(references, func(r diagnose.Setting) bool { return r.Variable == p.Variable }) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // firstSet returns the first of vars that getenv finds set, and its value;
@@ -286,7 +331,11 @@ func (c config) secrets() []string {
 	if u, err := url.Parse(c.Proxy); err == nil && u.User != nil {
 		proxyPassword, _ = u.User.Password()
 	}
-	return []string{c.IdentityHeader, c.MSISecret, c.ClientSecret, c.CertificatePass, proxyPassword}
+	resolved := c.Reference // the secret itself, once App Service resolved it
+	if diagnose.IsReference(resolved) {
+		resolved = ""
+	}
+	return []string{c.IdentityHeader, c.MSISecret, c.ClientSecret, c.CertificatePass, proxyPassword, resolved}
 }
 
 // facts is what a diagnosis needs to know of the app, with p the
@@ -297,6 +346,9 @@ func (c config) facts(p *principal) diagnose.Facts {
 		TenantID: c.TenantID, ClientID: c.ClientID, CertificatePath: c.CertificatePath, FederatedTokenFile: c.FederatedTokenFile,
 		IdentityEndpoint: c.IdentityEndpoint, MSIEndpoint: c.MSIEndpoint, ProxyVar: c.ProxyVar, Proxy: c.Proxy,
 		Host: c.Host, Secrets: c.secrets(),
+	}
+	if diagnose.IsReference(c.Reference) {
+		f.UnresolvedReference = referenceSetting
 	}
 	if p != nil {
 		f.Principal = &diagnose.Principal{ObjectID: p.ObjectID, IsUser: p.IsUser}

@@ -58,6 +58,7 @@ type view struct {
 	Problem   *diagnose.Problem `json:"problem,omitempty"`
 	Principal *principal        `json:"principal,omitempty"`
 	Sources   []sourceStatus    `json:"sources,omitempty"`
+	Reference *referenceCheck   `json:"reference,omitempty"`
 }
 
 // newServer builds the app's handler: every route, its headers and its log.
@@ -88,6 +89,7 @@ func handlePing() http.Handler {
 func handleSecret(logger *slog.Logger, cfg config, creds *chain, reader *secretReader, pg *page) http.Handler {
 	// The sources after a success never change in a process: list them once.
 	usedSources := creds.statuses(nil, true)
+	references := newReferenceChecks(cfg)
 	// What start-up already knows needs no call to Azure: invalid settings,
 	// or no identity to authenticate with.
 	var known view
@@ -115,6 +117,7 @@ func handleSecret(logger *slog.Logger, cfg config, creds *chain, reader *secretR
 		} else {
 			v.Secret = &s
 		}
+		v.Reference = references.against(v.Secret)
 		pg.render(w, r, logger, v)
 	})
 }

@@ -38,8 +38,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	identity := fs.String("identity", "", fmt.Sprintf("identity the stand-in plays: %v (default: the one the fault needs, else %s)", standin.Identities, standin.AppService))
 	fault := fs.String("fault", "", "make the stand-in fail; -fault help lists the faults")
 	expiresOn := fs.String("expires-on", "linux", "expires_on form for -identity legacy: epoch, linux, windows")
+	reference := fs.String("reference", "", fmt.Sprintf("hand the app SECRET_FROM_REFERENCE as App Service would: %v", standin.References))
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if ref := standin.Reference(*reference); ref != standin.ReferenceNone && !slices.Contains(standin.References, ref) {
+		return fmt.Errorf("-reference %q: want one of %v", ref, standin.References)
 	}
 	info, ok := standin.Lookup(standin.Fault(*fault))
 	switch {
@@ -57,7 +61,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("-identity %q: want one of %v", id, standin.Identities)
 	}
 
-	s, err := standin.Start(standin.Options{LegacyExpiresOn: *expiresOn, IMDS: id == standin.IMDS})
+	s, err := standin.Start(standin.Options{LegacyExpiresOn: *expiresOn, IMDS: id == standin.IMDS, Reference: standin.Reference(*reference)})
 	if err != nil {
 		return err
 	}
@@ -83,8 +87,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	fmt.Fprintf(stdout, "\nDemo: the app talks to a LOCAL STAND-IN for Azure (identity %q, fault %q).\n"+
 		"  open   http://localhost:%s/\n  curl   http://localhost:%s/ping\n"+
-		"  other identities: IDENTITY=%v; failures: make demo FAULT=help\n  Ctrl-C stops both.\n\n",
-		id, *fault, *port, *port, standin.Identities)
+		"  other identities: IDENTITY=%v; failures: make demo FAULT=help; App Service's Key Vault reference: REFERENCE=%v\n  Ctrl-C stops both.\n\n",
+		id, *fault, *port, *port, standin.Identities, standin.References)
 
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()

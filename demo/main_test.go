@@ -16,7 +16,7 @@ import (
 )
 
 // TestDemo runs make demo's flow: the app's binary against the stand-in,
-// on the port asked for; / shows the stand-in's secret, and Ctrl-C (the
+// on the port asked for; / shows the stand-in's secret beside a stale Key Vault reference, and Ctrl-C (the
 // context's end) stops both, cleanly.
 func TestDemo(t *testing.T) {
 	if testing.Short() {
@@ -40,7 +40,7 @@ func TestDemo(t *testing.T) {
 	defer stdout.Close()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-app", bin, "-port", port}, func(string) string { return "/usr/bin:/bin" }, stdout, stdout)
+		done <- run(ctx, []string{"-app", bin, "-port", port, "-reference", "stale"}, func(string) string { return "/usr/bin:/bin" }, stdout, stdout)
 	}()
 	printed := func() string { b, _ := os.ReadFile(stdout.Name()); return string(b) }
 	url := "http://127.0.0.1:" + port
@@ -53,8 +53,8 @@ func TestDemo(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), standin.DefaultSecret) {
-		t.Errorf("GET / in the demo = %d; want 200 and the stand-in's secret\n%s", resp.StatusCode, body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), standin.DefaultSecret) || !strings.Contains(string(body), "resolved, a different value") {
+		t.Errorf("GET / in the demo with -reference stale = %d; want 200, the stand-in's secret and its reference lagging\n%s", resp.StatusCode, body)
 	}
 	if !strings.Contains(printed(), "open   http://localhost:"+port+"/") {
 		t.Errorf("the demo does not tell where to open it:\n%s", printed())
@@ -75,5 +75,13 @@ func TestDemoFaultHelp(t *testing.T) {
 		if !strings.Contains(stdout.String(), string(f.Fault)) {
 			t.Errorf("FAULT=help does not list %s", f.Fault)
 		}
+	}
+}
+
+// TestDemoReferenceChoice refuses a reference state it cannot play.
+func TestDemoReferenceChoice(t *testing.T) {
+	err := run(context.Background(), []string{"-reference", "half"}, func(string) string { return "" }, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "resolved") {
+		t.Errorf("-reference half: %v; want an error naming the states", err)
 	}
 }

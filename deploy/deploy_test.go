@@ -459,7 +459,7 @@ func TestBuildScriptDownload(t *testing.T) {
 			if _, err := os.Stat(old); !os.IsNotExist(err) {
 				t.Errorf("the older toolchain %s is still in the cache (%v): each costs about 250 MB of the app's storage", old, err)
 			}
-			if !regexp.MustCompile(`(?m)^Go toolchain cache: \S+ in `+regexp.QuoteMeta(cache)+` \(one toolchain, Go `).Match(out) {
+			if !regexp.MustCompile(`(?m)^Go toolchain cache: \S+ in ` + regexp.QuoteMeta(cache) + ` \(one toolchain, Go `).Match(out) {
 				t.Errorf("the build does not say how much of the app's storage its toolchain cache takes:\n%s", out)
 			}
 			if _, err := run(); err != nil {

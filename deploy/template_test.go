@@ -3,11 +3,14 @@ package deploy
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 )
 
 // templateRules checks azuredeploy.json offline for the mistakes that make
@@ -191,7 +194,83 @@ func globalRules(t map[string]any, all []map[string]any, fail func(rule, format 
 	if params, _ := t["parameters"].(map[string]any); params["enableSoftDelete"] != nil {
 		fail("softDelete", "the template offers enableSoftDelete, which Key Vault no longer lets be false")
 	}
+	referenceOrderRule(t, fail)
 }
+
+// referenceOrderRule: the resource that sets SECRET_FROM_REFERENCE, a Key
+// Vault reference, is deployed only once the secret and the app's
+// permission on it exist. App Service resolves a reference when its
+// setting is written, and a failure stays until the next refetch, within
+// 24 hours (App Service docs, "Use Key Vault references as app settings":
+// rotation, Azure Resource Manager deployment). Under access policies the
+// permission is the vault's own list; under RBAC, the secrets-user
+// deployment, which ARM drops from dependsOn where its condition is false
+// (ARM docs, "Conditional deployment": dependsOn).
+func referenceOrderRule(t map[string]any, fail func(rule, format string, args ...any)) {
+	res, _ := t["resources"].([]any)
+	deps := map[string][]string{} // a top-level resource's type and name → its dependsOn
+	var setter string
+	key := func(r map[string]any) string { return str(r["type"]) + " " + str(r["name"]) }
+	for _, r := range res {
+		r := r.(map[string]any)
+		deps[key(r)] = stringsIn(r["dependsOn"])
+		if raw, _ := json.Marshal(r); strings.Contains(string(raw), "SECRET_FROM_REFERENCE") {
+			setter = key(r)
+		}
+	}
+	if setter == "" {
+		fail("referenceOrder", "no resource sets SECRET_FROM_REFERENCE, the Key Vault reference the page compares with its own read")
+		return
+	}
+	// Every dependency, followed through the resources it names.
+	reached, queue := map[string]bool{}, []string{setter}
+	for len(queue) > 0 {
+		for _, d := range deps[queue[0]] {
+			for k := range deps {
+				typ, name, _ := strings.Cut(k, " ")
+				if !reached[k] && strings.Contains(d, "'"+typ+"'") && dependencyNames(d, name) {
+					reached[k] = true
+					queue = append(queue, k)
+				}
+			}
+		}
+		queue = queue[1:]
+	}
+	for _, want := range []struct{ typ, nameHas, why string }{
+		{"Microsoft.KeyVault/vaults/secrets", "secret", "the secret"},
+		{"Microsoft.KeyVault/vaults", "keyVaultName", "the vault with its access policies"},
+		{"Microsoft.Resources/deployments", "secrets-user", "the Key Vault Secrets User role assignment"},
+	} {
+		if !slices.ContainsFunc(slices.Collect(maps.Keys(reached)), func(k string) bool {
+			typ, name, _ := strings.Cut(k, " ")
+			return typ == want.typ && strings.Contains(name, want.nameHas)
+		}) {
+			fail("referenceOrder", "%s sets SECRET_FROM_REFERENCE without depending on %s: App Service resolves the reference before it exists and keeps the failure", setter, want.why)
+		}
+	}
+}
+
+// dependencyNames reports whether dependsOn entry d, a resourceId()
+// expression, names the resource whose name expression is name: each
+// piece of the name's literals ('{0}-secrets-user', '{0}/secret') is in
+// one of d's.
+func dependencyNames(d, name string) bool {
+	var lits []string
+	for _, m := range quoted.FindAllStringSubmatch(d, -1) {
+		lits = append(lits, m[1])
+	}
+	for _, m := range quoted.FindAllStringSubmatch(name, -1) {
+		for _, piece := range strings.Split(m[1], "/") {
+			piece = strings.ReplaceAll(piece, "{0}", "")
+			if piece != "" && !slices.ContainsFunc(lits, func(l string) bool { return strings.Contains(l, piece) }) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+var quoted = regexp.MustCompile(`'([^']*)'`)
 
 // secretsUserRole is the role definition ID of Key Vault Secrets User
 // (Azure docs, "Azure built-in roles").
@@ -238,6 +317,12 @@ func resourceRules(d []deployed, w *armWorld, fail func(rule, format string, arg
 	wantURL := "https://" + vault.Name + ".vault.azure.net/"
 	if got := fmt.Sprint(settings.Props["KEY_VAULT_URL"]); got != wantURL {
 		fail("KEY_VAULT_URL", "the app setting KEY_VAULT_URL deploys as %q; want the vault's vaultUri %q", got, wantURL)
+	}
+	// The reference names the same secret, without a version, so that App
+	// Service follows a rotation ("Use Key Vault references as app
+	// settings": rotation); the app's own parser reads it as App Service would.
+	if ref, ok := diagnose.ParseReference(fmt.Sprint(settings.Props["SECRET_FROM_REFERENCE"])); !ok || ref != (diagnose.Reference{Vault: vault.Name, Secret: "secret"}) {
+		fail("reference", "SECRET_FROM_REFERENCE deploys as %q; want a Key Vault reference to the secret \"secret\" in %s, with no version", settings.Props["SECRET_FROM_REFERENCE"], vault.Name)
 	}
 	if got := fmt.Sprint(w.Outputs["keyVaultUri"]); got != wantURL {
 		fail("outputs", "the output keyVaultUri is %q; want %q", got, wantURL)
@@ -448,6 +533,17 @@ func TestTemplate(t *testing.T) {
 	}
 }
 
+// dropDependency removes, from the app settings deployment's dependsOn,
+// the entries that contain what.
+func dropDependency(m map[string]any, what string) {
+	for _, r := range m["resources"].([]any) {
+		r := r.(map[string]any)
+		if strings.Contains(str(r["name"]), "appsettings") {
+			r["dependsOn"] = slices.DeleteFunc(r["dependsOn"].([]any), func(d any) bool { return strings.Contains(str(d), what) })
+		}
+	}
+}
+
 // TestTemplateRules breaks the real template one way at a time and checks
 // that the matching rule catches it.
 func TestTemplateRules(t *testing.T) {
@@ -575,6 +671,15 @@ func TestTemplateRules(t *testing.T) {
 		}},
 		{"exec", func(m map[string]any) {
 			m["variables"].(map[string]any)["startupCommand"] = "bash /home/site/wwwroot/startup.sh"
+		}},
+		// The reference written before the permission or the secret exists.
+		{"referenceOrder", func(m map[string]any) { dropDependency(m, "secrets-user") }},
+		{"referenceOrder", func(m map[string]any) { dropDependency(m, "'secret'") }},
+		{"reference", func(m map[string]any) {
+			settingsDeployment(m)["parameters"].(map[string]any)["keyVaultReference"] = map[string]any{"value": "[format('@Microsoft.KeyVault(VaultName={0};SecretName=secret;SecretVersion=0123)', parameters('keyVaultName'))]"}
+		}},
+		{"reference", func(m map[string]any) {
+			settingsDeployment(m)["parameters"].(map[string]any)["keyVaultReference"] = map[string]any{"value": "[format('@Microsoft.KeyVault({0}/secret)', parameters('keyVaultName'))]"}
 		}},
 	}
 	for _, tt := range tests {

@@ -127,10 +127,15 @@ func explainedProblems() []*Problem {
 	for _, cfg := range []Facts{
 		{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", ClientID: "c", TenantID: "t", Proxy: "http://proxy:3128", ProxyVar: "HTTPS_PROXY", CertificatePath: "/tmp/my cert.pem"},
 		{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", Host: Host{"App Service", "webapp", "my-app", "my rg", ""}, ClientID: "c"},
+		{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", Host: Host{"App Service", "webapp", "my-app", "my rg", ""}, ClientID: "c",
+			IdentityEndpoint: "http://localhost:8081/msi/token", UnresolvedReference: "SECRET_FROM_REFERENCE"},
 		{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", Host: Host{"Container Apps", "containerapp", "my-app", "", "my-app--rev1"}, ClientID: "c"},
 	} {
 		x := explainer{cfg: cfg, principal: &Principal{ObjectID: "oid", IsUser: true}}
-		out = append(out, x.noIdentity(), x.configurationProblem([]Setting{{"KEY_VAULT_URL", "", "not set", "https://<your-vault-name>.vault.azure.net/"}}),
+		out = append(out, x.noIdentity(), x.configurationProblem([]Setting{
+			{Variable: "KEY_VAULT_URL", Problem: "not set", Example: "https://<your-vault-name>.vault.azure.net/"},
+			{Variable: "AZURE_CLIENT_SECRET", Found: "@Microsoft.KeyVault(VaultName=kv;SecretName=sp)", Problem: "unresolved", Reference: true}}),
+			x.configurationProblem([]Setting{{Variable: "A", Reference: true}, {Variable: "B", Reference: true}}),
 			x.timedOut(context.DeadlineExceeded), x.dnsProblem("kv.vault.azure.net"), x.dnsProblem("login.microsoftonline.com"),
 			x.proxyProblem("kv.vault.azure.net", "t", "w"), x.untrustedProblem("kv.vault.azure.net", errors.New("x509")))
 		for _, r := range keyVaultRules {
@@ -158,10 +163,10 @@ func TestFixCommandsHostileValues(t *testing.T) {
 	t.Parallel()
 	hostile := []string{`my app's "x" !x`, "rg $HOME `id` $(id)", `c'"$HOME`, "/tmp/my cert's $HOME.pem"}
 	cfg := Facts{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", ClientID: hostile[2], TenantID: hostile[2],
-		CertificatePath: hostile[3], Host: Host{"App Service", "webapp", hostile[0], hostile[1], ""}}
+		CertificatePath: hostile[3], Host: Host{"App Service", "webapp", hostile[0], hostile[1], ""}, IdentityEndpoint: "http://localhost:8081/msi/token"}
 	x := explainer{cfg: cfg, principal: &Principal{ObjectID: hostile[2]}}
 	var commands []string
-	problems := []*Problem{x.noIdentity(), x.configurationProblem([]Setting{{"SECRET_CACHE_TTL", "", "x", hostile[0]}}),
+	problems := []*Problem{x.noIdentity(), x.configurationProblem([]Setting{{Variable: "SECRET_CACHE_TTL", Problem: "x", Example: hostile[0]}, {Variable: "KEY_VAULT_URL", Reference: true}}),
 		x.certificateNotRegistered(entraAnswer{}), x.applicationNotFound(entraAnswer{}), x.accessPolicyDenied(vaultAnswer{}),
 		x.identityProblem(&Source{Name: "App Service user-assigned managed identity (2017-09-01)"}, "x", nil)}
 	for _, p := range problems {

@@ -73,6 +73,13 @@ func (x explainer) vaultProblem(e *azcore.ResponseError) *Problem {
 		}
 	}
 	p.Status = http.StatusBadGateway
+	if e.StatusCode == http.StatusForbidden && x.cfg.UnresolvedReference != "" {
+		// App Service resolves the reference with the same identity
+		// (unless keyVaultReferenceIdentity names another), so the same
+		// denial is the likely cause there too.
+		p.Fixes = append(p.Fixes, x.referenceRefresh("The same denial likely kept App Service from resolving "+x.cfg.UnresolvedReference+
+			", a Key Vault reference to this secret: once the app may read it, have App Service resolve the reference again now, rather than within 24 hours:"))
+	}
 	if e.RawResponse != nil {
 		p.RequestID = e.RawResponse.Header.Get("x-ms-request-id")
 	}

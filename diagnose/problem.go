@@ -54,6 +54,10 @@ type Facts struct {
 	Principal            *Principal // nil before the first token
 	// Secrets are the values the app holds that no page or log may show.
 	Secrets []string
+	// UnresolvedReference names the app setting holding a Key Vault
+	// reference to the same secret that App Service did not resolve: a
+	// denial of the app's own read likely denied the platform's too.
+	UnresolvedReference string
 }
 
 // Principal is who a token named, as far as a fix needs it.
@@ -121,7 +125,10 @@ type Setting struct {
 	Variable string `json:"variable"`
 	Found    string `json:"found"`
 	Problem  string `json:"problem"`
-	Example  string `json:"example"`
+	Example  string `json:"example,omitempty"`
+	// Reference is set when the value is a Key Vault reference App
+	// Service did not resolve: the fix is the platform's, not a value.
+	Reference bool `json:"reference,omitempty"`
 }
 
 func (p Setting) Error() string {
@@ -251,8 +258,16 @@ func (x explainer) configurationProblem(problems []Setting) *Problem {
 		Cause:  "These settings are missing or invalid.",
 		Config: problems,
 	}
+	var references []string
 	for _, c := range problems {
+		if c.Reference {
+			references = append(references, c.Variable)
+			continue
+		}
 		p.Fixes = append(p.Fixes, x.settingFix("Set "+c.Variable+" to a valid value (the app reads it at start-up), for example as this command does.", c.Variable, c.Example))
+	}
+	if len(references) > 0 {
+		p.Fixes = append(x.referenceFixes(references), p.Fixes...)
 	}
 	return p
 }

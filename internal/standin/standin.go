@@ -143,6 +143,9 @@ type Options struct {
 	// service (169.254.169.254) as a virtual machine's would. Without it,
 	// such a request is refused and recorded (Rejected).
 	IMDS bool
+	// Reference makes Env set SECRET_FROM_REFERENCE as App Service would
+	// hand it over in that state; none by default.
+	Reference Reference
 }
 
 // DefaultSecret is the value of the secret named "secret" unless Options say otherwise.
@@ -409,6 +412,13 @@ func (s *Server) Env(id Identity) (map[string]string, error) {
 	}
 	if s.currentFault() == FaultNoUAMI {
 		env["AZURE_CLIENT_ID"] = UserAssignedClientID
+	}
+	if s.opts.Reference != ReferenceNone {
+		v, err := s.referenceValue(s.opts.Reference)
+		if err != nil {
+			return nil, err
+		}
+		env["SECRET_FROM_REFERENCE"] = v
 	}
 	return env, nil
 }
