@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -27,7 +28,7 @@ type azCLICredential struct {
 	tenant string // AZURE_TENANT_ID; "" for az's own
 }
 
-// cliTimeout bounds az when the caller set no deadline, as azidentity's does.
+// cliTimeout bounds az and azd when the caller set no deadline, as azidentity's does.
 const cliTimeout = 10 * time.Second
 
 // GetToken implements azcore.TokenCredential.
@@ -35,7 +36,7 @@ func (c *azCLICredential) GetToken(ctx context.Context, opts policy.TokenRequest
 	if len(opts.Scopes) != 1 || !cliSafe(opts.Scopes[0], ":/.-_") {
 		return azcore.AccessToken{}, fmt.Errorf("the Azure CLI takes exactly one scope of letters, digits and :/.-_, not %q", opts.Scopes)
 	}
-	tenant, err := c.resolveTenant(opts.TenantID)
+	tenant, err := resolveTenant("the Azure CLI", c.tenant, opts.TenantID)
 	if err != nil {
 		return azcore.AccessToken{}, err
 	}
@@ -53,38 +54,51 @@ func (c *azCLICredential) GetToken(ctx context.Context, opts policy.TokenRequest
 		login = append(login, "--claims-challenge", base64.StdEncoding.EncodeToString([]byte(opts.Claims)))
 		return azcore.AccessToken{}, fmt.Errorf("the vault asks for more claims (multifactor authentication); run: %s", strings.Join(login, " "))
 	}
+	stdout, err := runCapped(ctx, c.az, args...)
+	if err != nil {
+		return azcore.AccessToken{}, err
+	}
+	return parseCLIToken(stdout)
+}
+
+// runCapped runs a developer tool (az, azd) and returns its stdout, or an
+// error that is its stderr; each is kept to diagnose.MaxAnswer bytes, and
+// the tool is given cliTimeout when ctx has no deadline.
+func runCapped(ctx context.Context, tool string, args ...string) ([]byte, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, cliTimeout)
 		defer cancel()
 	}
-	run := exec.CommandContext(ctx, c.az, args...)
+	name := filepath.Base(tool)
+	run := exec.CommandContext(ctx, tool, args...)
 	stdout, stderr := &cappedBuffer{}, &cappedBuffer{}
 	run.Stdout, run.Stderr = stdout, stderr
-	run.WaitDelay = 100 * time.Millisecond // az's children must not hold its pipes open
+	run.WaitDelay = 100 * time.Millisecond // the tool's children must not hold its pipes open
 	if err := run.Run(); err != nil {
 		if ctx.Err() != nil {
-			return azcore.AccessToken{}, fmt.Errorf("az did not answer in time: %w", ctx.Err())
+			return nil, fmt.Errorf("%s did not answer in time: %w", name, ctx.Err())
 		}
 		if msg := strings.TrimSpace(stderr.String()); msg != "" {
-			return azcore.AccessToken{}, errors.New(msg)
+			return nil, errors.New(msg)
 		}
-		return azcore.AccessToken{}, fmt.Errorf("az account get-access-token failed: %w", err)
+		return nil, fmt.Errorf("%s %s failed: %w", name, strings.Join(args[:min(2, len(args))], " "), err)
 	}
-	return parseCLIToken(stdout.Bytes())
+	return stdout.Bytes(), nil
 }
 
-// resolveTenant is the tenant to ask az for: the one Key Vault's
-// challenge names, unless AZURE_TENANT_ID names another, which azidentity
-// refuses with these words (its resolveTenant) and the page explains.
-func (c *azCLICredential) resolveTenant(requested string) (string, error) {
+// resolveTenant is the tenant to ask a developer tool (tool) for: the
+// one Key Vault's challenge names (requested), unless AZURE_TENANT_ID
+// (configured) names another, which azidentity refuses with these words
+// (its resolveTenant) and the page explains.
+func resolveTenant(tool, configured, requested string) (string, error) {
 	switch {
-	case requested == "" || requested == c.tenant:
-		return c.tenant, nil
+	case requested == "" || requested == configured:
+		return configured, nil
 	case !cliSafe(requested, ".-"):
 		return "", fmt.Errorf("the tenant %q has characters a tenant ID never has", requested)
-	case c.tenant != "" && c.tenant != "organizations":
-		return "", fmt.Errorf("the Azure CLI source isn't configured to acquire tokens for tenant %q: AZURE_TENANT_ID names %q", requested, c.tenant)
+	case configured != "" && configured != "organizations":
+		return "", fmt.Errorf("%s source isn't configured to acquire tokens for tenant %q: AZURE_TENANT_ID names %q", tool, requested, configured)
 	}
 	return requested, nil
 }

@@ -18,7 +18,7 @@ import (
 )
 
 // source is one way of getting a token: a managed identity, a service
-// principal or the Azure CLI.
+// principal, the Azure CLI or the Azure Developer CLI.
 type source struct {
 	Name     string // what the page calls it, e.g. "Azure CLI"
 	TypeName string // its azidentity type name, as AZURE_TOKEN_CREDENTIALS names it
@@ -28,7 +28,7 @@ type source struct {
 
 // chain is the app's one credential. It uses the first source whose
 // environment is present, in the order managed identity, service principal,
-// Azure CLI, and records who that source turned out to be. A configured
+// Azure CLI, Azure Developer CLI, and records who that source turned out to be. A configured
 // source that fails is reported, not passed over: falling through to a
 // developer's own login on a server would hide the real problem.
 type chain struct {
@@ -48,6 +48,7 @@ func newChain(cfg config, opts azcore.ClientOptions) *chain {
 		managedIdentitySource(cfg, opts),
 		servicePrincipalSource(cfg, opts),
 		azureCLISource(cfg),
+		azureDeveloperCLISource(cfg),
 	}}
 	for i := range c.sources {
 		s := &c.sources[i]
@@ -69,12 +70,16 @@ func (c config) allows(typeName string) bool {
 	case "":
 		return true
 	case "prod":
-		return typeName != "AzureCLICredential"
+		return !developerTools[typeName]
 	case "dev":
-		return typeName == "AzureCLICredential"
+		return developerTools[typeName]
 	}
 	return c.TokenSources == typeName
 }
+
+// developerTools are the sources AZURE_TOKEN_CREDENTIALS=dev selects and
+// prod excludes, as in azidentity's DefaultAzureCredential.
+var developerTools = map[string]bool{"AzureCLICredential": true, "AzureDeveloperCLICredential": true}
 
 // GetToken implements azcore.TokenCredential. azsecrets calls it once per
 // token lifetime: its bearer-token policy caches the token and makes
@@ -233,6 +238,20 @@ func azureCLISource(cfg config) source {
 		return s
 	}
 	s.cred = &azCLICredential{az: az, tenant: cfg.TenantID}
+	return s
+}
+
+// azureDeveloperCLISource is the developer's azd auth login, after the
+// Azure CLI, as in azidentity's DefaultAzureCredential: after azd
+// provision, go run . needs no second sign-in.
+func azureDeveloperCLISource(cfg config) source {
+	s := source{Name: "Azure Developer CLI", TypeName: "AzureDeveloperCLICredential"}
+	azd := findOnPath("azd", cfg.Path)
+	if azd == "" {
+		s.Skipped = "azd is not on PATH: install the Azure Developer CLI (https://aka.ms/azd-install), then run azd auth login"
+		return s
+	}
+	s.cred = &azdCredential{azd: azd, tenant: cfg.TenantID}
 	return s
 }
 

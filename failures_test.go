@@ -325,6 +325,8 @@ func TestFaultTableStatus(t *testing.T) {
 	}
 	seen[standin.FaultAzLoggedOut] = http.StatusBadGateway // TestAzureCLI plays both
 	seen[standin.FaultAzExpired] = http.StatusBadGateway
+	seen[standin.FaultAzdLoggedOut] = http.StatusBadGateway // TestAzureDeveloperCLI plays both
+	seen[standin.FaultAzdExpired] = http.StatusBadGateway
 	for _, f := range standin.FaultTable {
 		got, ok := seen[f.Fault]
 		if !ok {

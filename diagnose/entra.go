@@ -151,9 +151,12 @@ func (x explainer) tenantMismatch(s *Source, detail string) *Problem {
 		Title:  "The vault is in another tenant",
 		Cause:  "The vault " + x.vaultName() + " belongs to the tenant " + m[1] + ", but " + s.Name + " signs in to AZURE_TENANT_ID=" + x.cfg.TenantID + ".",
 	}
-	if s.TypeName == "AzureCLICredential" {
+	switch s.TypeName {
+	case "AzureCLICredential":
 		p.Fixes = []Fix{{Text: "Sign in to the vault's tenant, and unset AZURE_TENANT_ID or set it to that tenant.", Command: cmd("az", "login", "--tenant", m[1])}}
-	} else {
+	case "AzureDeveloperCLICredential":
+		p.Fixes = []Fix{{Text: "Sign in to the vault's tenant, and unset AZURE_TENANT_ID or set it to that tenant.", Command: cmd("azd", "auth", "login", "--tenant-id", m[1])}}
+	default:
 		p.Fixes = []Fix{x.settingFix("Use a service principal of the vault's tenant: set AZURE_TENANT_ID to it, with that tenant's AZURE_CLIENT_ID and secret.", "AZURE_TENANT_ID", m[1])}
 	}
 	return p

@@ -218,6 +218,8 @@ func (x explainer) authProblem(ae *AuthError) *Problem {
 		}
 	case "AzureCLICredential":
 		return x.cliProblem(s, detail)
+	case "AzureDeveloperCLICredential":
+		return x.azdProblem(s, detail)
 	}
 	return &Problem{
 		Status: http.StatusBadGateway,

@@ -68,6 +68,9 @@ const (
 	// The developer's Azure CLI (with Identity AzureCLI)
 	FaultAzLoggedOut Fault = "azloggedout" // az: no one is logged in
 	FaultAzExpired   Fault = "azexpired"   // az: the login expired
+	// The developer's Azure Developer CLI (with Identity AzureDeveloperCLI)
+	FaultAzdLoggedOut Fault = "azdloggedout" // azd: no one is logged in
+	FaultAzdExpired   Fault = "azdexpired"   // azd: the login expired
 	// The network between the app and Azure
 	FaultUntrusted Fault = "untrusted" // TLS from a CA the app does not trust, as a TLS-inspecting proxy presents
 	FaultProxyDown Fault = "proxydown" // the HTTPS proxy refuses connections
@@ -109,6 +112,8 @@ var FaultTable = []FaultInfo{
 	{FaultNoTokenFile, "AZURE_FEDERATED_TOKEN_FILE names no file", Workload, 502},
 	{FaultAzLoggedOut, "az: not logged in", AzureCLI, 502},
 	{FaultAzExpired, "az: the login expired", AzureCLI, 502},
+	{FaultAzdLoggedOut, "azd: not logged in", AzureDeveloperCLI, 502},
+	{FaultAzdExpired, "azd: the login expired", AzureDeveloperCLI, 502},
 	{FaultUntrusted, "a TLS certificate the app does not trust", "", 502},
 	{FaultProxyDown, "HTTPS_PROXY refuses connections", "", 502},
 	{FaultNXDomain, "Azure's names do not resolve (tests only)", "", 502},
@@ -364,13 +369,17 @@ const (
 	AppServiceLegacy Identity = "legacy"     // MSI_ENDPOINT + MSI_SECRET, 2017-09-01
 	ServicePrincipal Identity = "sp"         // AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET
 	AzureCLI         Identity = "cli"        // the developer's az login (ProcessEnv writes an az stand-in)
-	Workload         Identity = "workload"   // AKS workload identity: AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID, AZURE_TENANT_ID
-	IMDS             Identity = "imds"       // a virtual machine's identity, chosen with AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential
-	ContainerApps    Identity = "containerapps"
+	// AzureDeveloperCLI is the developer's azd auth login (ProcessEnv writes an
+	// azd stand-in), chosen with AZURE_TOKEN_CREDENTIALS so that an az on the
+	// machine's PATH does not come first.
+	AzureDeveloperCLI Identity = "azd"
+	Workload          Identity = "workload" // AKS workload identity: AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID, AZURE_TENANT_ID
+	IMDS              Identity = "imds"     // a virtual machine's identity, chosen with AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential
+	ContainerApps     Identity = "containerapps"
 )
 
 // Identities lists every identity, for flags and help text.
-var Identities = []Identity{AppService, AppServiceLegacy, ServicePrincipal, AzureCLI, Workload, IMDS, ContainerApps}
+var Identities = []Identity{AppService, AppServiceLegacy, ServicePrincipal, AzureCLI, AzureDeveloperCLI, Workload, IMDS, ContainerApps}
 
 // UserAssignedClientID is the AZURE_CLIENT_ID Env sets under FaultNoUAMI:
 // a user-assigned identity the app does not have.
@@ -393,6 +402,8 @@ func (s *Server) Env(id Identity) (map[string]string, error) {
 		env["AZURE_CLIENT_ID"] = ServicePrincipalID
 		env["AZURE_CLIENT_SECRET"] = ClientSecret
 	case AzureCLI:
+	case AzureDeveloperCLI:
+		env["AZURE_TOKEN_CREDENTIALS"] = "AzureDeveloperCLICredential"
 	case Workload:
 		// As the AKS webhook injects them (Azure Workload Identity docs,
 		// "Quick start"), AZURE_AUTHORITY_HOST included.
@@ -426,7 +437,8 @@ func (s *Server) Env(id Identity) (map[string]string, error) {
 // ProcessEnv is Env plus what a separate process needs to reach and trust
 // the stand-in through azcore's default transport: HTTPS_PROXY, and
 // SSL_CERT_FILE naming the CA written into dir. path is the PATH to give
-// the process; for AzureCLI an az stand-in written into dir comes first.
+// the process; for AzureCLI an az stand-in written into dir comes first,
+// for AzureDeveloperCLI an azd one.
 func (s *Server) ProcessEnv(id Identity, dir, path string) ([]string, error) {
 	env, err := s.Env(id)
 	if err != nil {
@@ -436,6 +448,13 @@ func (s *Server) ProcessEnv(id Identity, dir, path string) ([]string, error) {
 	if id == AzureCLI {
 		state := map[Fault]AzState{FaultAzLoggedOut: AzLoggedOut, FaultAzExpired: AzExpired}[s.currentFault()]
 		if err := s.WriteAzCLI(dir, cmp.Or(state, AzLoggedIn)); err != nil {
+			return nil, err
+		}
+		env["PATH"] = dir + string(os.PathListSeparator) + path
+	}
+	if id == AzureDeveloperCLI {
+		state := map[Fault]AzState{FaultAzdLoggedOut: AzLoggedOut, FaultAzdExpired: AzExpired}[s.currentFault()]
+		if err := s.WriteAzd(dir, cmp.Or(state, AzLoggedIn)); err != nil {
 			return nil, err
 		}
 		env["PATH"] = dir + string(os.PathListSeparator) + path

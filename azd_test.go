@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+)
+
+// TestAzureDeveloperCLI reads the secret with the developer's azd login,
+// the stand-in's azd signed in, signed out and expired, each page with
+// its fix; with az on PATH too, the Azure CLI comes first, as in
+// DefaultAzureCredential.
+func TestAzureDeveloperCLI(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name       string
+		fault      standin.Fault
+		env        []string
+		az         bool // an az on PATH, signed in
+		wantStatus int
+		want       []string // in the JSON view
+		wantFix    string   // a whole command the page offers
+		wantArgs   string   // in what azd was called with; "" if not at all
+	}{
+		{name: "signed in", wantStatus: http.StatusOK, want: []string{"Azure Developer CLI", standin.UserOID, standin.UserUPN, `"status":"used"`},
+			wantArgs: "auth token -o json --no-prompt --scope https://"},
+		{name: "not signed in", fault: standin.FaultAzdLoggedOut, wantStatus: http.StatusBadGateway,
+			want: []string{"Azure Developer CLI: not signed in", `"status":"failed"`}, wantFix: "azd auth login", wantArgs: "auth token"},
+		{name: "not signed in, tenant", fault: standin.FaultAzdLoggedOut, env: []string{"AZURE_TENANT_ID", standin.Tenant}, wantStatus: http.StatusBadGateway,
+			want: []string{"Azure Developer CLI: not signed in"}, wantFix: "azd auth login --tenant-id " + standin.Tenant, wantArgs: "auth token"},
+		{name: "sign-in expired", fault: standin.FaultAzdExpired, wantStatus: http.StatusBadGateway,
+			want: []string{"Azure Developer CLI: the sign-in has expired", "AADSTS700082"}, wantFix: "azd auth login --scope https://vault.azure.net/.default", wantArgs: "auth token"},
+		{name: "vault in another tenant", env: []string{"AZURE_TENANT_ID", "00000000-0000-4000-8000-0000000000ff"}, wantStatus: http.StatusBadGateway,
+			want: []string{"The vault is in another tenant"}, wantFix: "azd auth login --tenant-id " + standin.Tenant},
+		{name: "az comes first", env: []string{"AZURE_TOKEN_CREDENTIALS", ""}, az: true, wantStatus: http.StatusOK,
+			want: []string{`{"name":"Azure CLI","status":"used"}`, `"name":"Azure Developer CLI","status":"skipped","detail":"not tried: Azure CLI comes first"`}},
+		{name: "dev includes azd", env: []string{"AZURE_TOKEN_CREDENTIALS", "dev"}, wantStatus: http.StatusOK, want: []string{`{"name":"Azure Developer CLI","status":"used"}`}, wantArgs: "auth token"},
+		{name: "prod excludes azd", env: []string{"AZURE_TOKEN_CREDENTIALS", "prod"}, wantStatus: http.StatusInternalServerError,
+			want: []string{"No identity to authenticate with", "excluded by AZURE_TOKEN_CREDENTIALS=prod"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := startStandIn(t, standin.Options{})
+			s.SetFault(tt.fault)
+			dir := t.TempDir()
+			env, err := s.ProcessEnv(standin.AzureDeveloperCLI, dir, "/usr/bin:/bin")
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := map[string]string{}
+			for _, kv := range env {
+				k, v, _ := strings.Cut(kv, "=")
+				m[k] = v
+			}
+			// The stand-in's own transport, not its proxy: the app runs in-process.
+			delete(m, "HTTPS_PROXY")
+			delete(m, "SSL_CERT_FILE")
+			for i := 0; i+1 < len(tt.env); i += 2 {
+				m[tt.env[i]] = tt.env[i+1]
+			}
+			if tt.az {
+				if err := s.WriteAzCLI(dir, standin.AzLoggedIn); err != nil {
+					t.Fatal(err)
+				}
+			}
+			app := startApp(t, m, s)
+			resp, body := fetch(t, "GET", app.URL+"/", "application/json")
+			if resp.StatusCode != tt.wantStatus {
+				t.Errorf("GET / = %d; want %d\n%s", resp.StatusCode, tt.wantStatus, body)
+			}
+			containsAll(t, "JSON view", body, tt.want...)
+			if tt.wantFix != "" {
+				checkFixes(t, body, []string{tt.wantFix}, nil)
+			}
+			args, _ := os.ReadFile(filepath.Join(dir, "azd.log")) // absent when azd was not run
+			if tt.wantArgs == "" && len(args) > 0 || !strings.Contains(string(args), tt.wantArgs) {
+				t.Errorf("azd called with %q; want %q", args, tt.wantArgs)
+			}
+		})
+	}
+}
+
+// TestAzdCredentialMatchesAzidentity runs the app's azd credential and
+// azidentity's own AzureDeveloperCLICredential against the same stand-in
+// azd: the same command, the same token and expiry when signed in, the
+// same message when not. azidentity runs azd from the process's PATH, so
+// this test sets it and cannot run in parallel.
+func TestAzdCredentialMatchesAzidentity(t *testing.T) {
+	s := startStandIn(t, standin.Options{})
+	for _, state := range []standin.AzState{standin.AzLoggedIn, standin.AzLoggedOut, standin.AzExpired} {
+		t.Run(string(state), func(t *testing.T) {
+			dir := t.TempDir()
+			if err := s.WriteAzd(dir, state); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("PATH", dir+string(os.PathListSeparator)+"/usr/bin:/bin")
+			real, err := azidentity.NewAzureDeveloperCLICredential(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts := policy.TokenRequestOptions{Scopes: []string{"https://vault.azure.net/.default"}, TenantID: standin.Tenant}
+			want, wantErr := real.GetToken(context.Background(), opts)
+			ours := &azdCredential{azd: filepath.Join(dir, "azd")}
+			got, gotErr := ours.GetToken(context.Background(), opts)
+			switch {
+			case wantErr == nil && (gotErr != nil || got.Token != want.Token || !got.ExpiresOn.Equal(want.ExpiresOn)):
+				t.Errorf("ours: %v, expires %v; azidentity's: the token, expires %v", gotErr, got.ExpiresOn, want.ExpiresOn)
+			case wantErr != nil && gotErr == nil:
+				t.Errorf("ours got a token where azidentity's failed: %v", wantErr)
+			case wantErr != nil && !strings.Contains(wantErr.Error(), gotErr.Error()):
+				t.Errorf("ours says %q; azidentity's %q", gotErr, wantErr)
+			}
+			var afe *azidentity.AuthenticationFailedError
+			if wantErr != nil && !errors.As(wantErr, &afe) {
+				t.Errorf("azidentity's error is %T; want AuthenticationFailedError, as for azd's own failures", wantErr)
+			}
+			calls := strings.Split(strings.TrimSpace(readFile(t, filepath.Join(dir, "azd.log"))), "\n")
+			if len(calls) != 2 || calls[0] != calls[1] {
+				t.Errorf("azd was called with %q; want the same command twice", calls)
+			}
+		})
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
