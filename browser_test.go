@@ -2,15 +2,18 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 )
 
@@ -63,7 +66,9 @@ func TestBrowser(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			active, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.querySelectorAll("img, script").length`))
+			// Every img or script but the page's own (the Copy buttons').
+			active, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.querySelectorAll("img").length + `+
+				`[...document.scripts].filter(s => s.textContent !== `+strconv.Quote(copyScript(t))+`).length`))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -147,6 +152,71 @@ func TestBrowserFixLayout(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestBrowserCopy clicks each Copy button on the 403 page, as a user
+// would, and reads the clipboard back: exactly the command the JSON view
+// gives, in order. The page holds each command as text too, for a browser
+// without the script.
+func TestBrowserCopy(t *testing.T) {
+	t.Parallel()
+	browserCtx := startBrowser(t)
+	s := startStandIn(t, standin.Options{})
+	s.SetFault(standin.FaultRBAC)
+	env := envFor(t, s, standin.AppServiceLegacy, "WEBSITE_SITE_NAME", "kvmsigo-demo-app", "WEBSITE_RESOURCE_GROUP", "kvmsigo-rg")
+	app := startApp(t, env, s)
+	_, body := fetch(t, "GET", app.URL+"/", "application/json")
+	var v view
+	if err := json.Unmarshal([]byte(body), &v); err != nil || v.Problem == nil {
+		t.Fatalf("%v: %s", err, body)
+	}
+	var want []string
+	for _, f := range v.Problem.Fixes {
+		if f.Command != "" {
+			want = append(want, f.Command)
+		}
+	}
+	tab, cancel := chromedp.NewContext(browserCtx)
+	defer cancel()
+	tab, cancel = context.WithTimeout(tab, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(tab, chromedp.Navigate(app.URL+"/"), chromedp.WaitReady("button.copy")); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"clipboard-read", "clipboard-write"} {
+		if _, err := chromedp.CallBrowser(tab, browser.SetPermission, browser.SetPermissionParams{
+			Permission: &browser.PermissionDescriptor{Name: name}, Setting: browser.PermissionSettingGranted, Origin: app.URL}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	buttons, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.querySelectorAll("button.copy").length`))
+	if err != nil || buttons != len(want) {
+		t.Fatalf("%d Copy buttons (%v); want one per command, %d", buttons, err, len(want))
+	}
+	for i, command := range want {
+		sel := fmt.Sprintf("#fixes li:nth-child(%d) button.copy", i+1)
+		if err := chromedp.Do(tab, chromedp.Click(sel), chromedp.WaitReady(sel)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := chromedp.Run(tab, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise))
+		if err != nil || got != command {
+			t.Errorf("Copy button %d put %q on the clipboard (%v); want %q", i+1, got, err, command)
+		}
+		label, _ := chromedp.Run(tab, chromedp.TextContent(sel))
+		if label != "Copied" {
+			t.Errorf("Copy button %d says %q after the click; want Copied", i+1, label)
+		}
+	}
+}
+
+// copyScript is the page's one script, web/copy.js.
+func copyScript(t *testing.T) string {
+	t.Helper()
+	js, err := webFiles.ReadFile("web/copy.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(js)
 }
 
 // startBrowser starts headless Chromium for one test, or skips it when

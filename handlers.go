@@ -16,11 +16,14 @@ import (
 	"time"
 )
 
-//go:embed web/page.html web/page.css
+//go:embed web/page.html web/page.css web/copy.js
 var webFiles embed.FS
 
-// page renders / as HTML. Its stylesheet is inline, allowed by its hash in
-// the Content-Security-Policy, so the page needs no other request.
+// page renders / as HTML. Its stylesheet and its one script are inline,
+// each allowed by its hash in the Content-Security-Policy, so the page
+// needs no other request. The script adds a Copy button beside each fix
+// command; the page is whole without it. It has no comments: html/template
+// drops a script's comments, which would change its hash.
 type page struct {
 	tmpl *template.Template
 	csp  string
@@ -34,22 +37,35 @@ func newPage() (*page, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The stylesheet joins the template as static text, written as is on
-	// every view rather than passed through the escaper as data.
+	js, err := webFiles.ReadFile("web/copy.js")
+	if err != nil {
+		return nil, err
+	}
+	// The stylesheet and the script join the template as static text,
+	// written as is on every view rather than passed through the escaper
+	// as data.
 	tmpl, err := template.New("css").Parse(string(css))
 	if err != nil {
+		return nil, err
+	}
+	if tmpl, err = tmpl.New("js").Parse(string(js)); err != nil {
 		return nil, err
 	}
 	if tmpl, err = tmpl.ParseFS(webFiles, "web/page.html"); err != nil {
 		return nil, err
 	}
-	tmpl = tmpl.Lookup("page.html")
-	sum := sha256.Sum256(css)
 	return &page{
-		tmpl: tmpl,
-		csp: "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; " +
+		tmpl: tmpl.Lookup("page.html"),
+		csp: "default-src 'none'; style-src " + cspHash(css) + "; script-src " + cspHash(js) + "; " +
 			"base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 	}, nil
+}
+
+// cspHash is the Content-Security-Policy source that allows an inline
+// element whose text is b (CSP Level 3, hash-source).
+func cspHash(b []byte) string {
+	sum := sha256.Sum256(b)
+	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 }
 
 // view is what / shows, as HTML or JSON.

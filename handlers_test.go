@@ -413,11 +413,23 @@ func TestSecretPageHeaders(t *testing.T) {
 			t.Errorf("%s = %q; want %q", h, got, want)
 		}
 	}
-	_, style, ok := strings.Cut(body, "<style>")
-	style, _, _ = strings.Cut(style, "</style>")
-	sum := sha256.Sum256([]byte(style))
-	if want := "style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"; !ok || !strings.Contains(resp.Header.Get("Content-Security-Policy"), want) {
-		t.Errorf("Content-Security-Policy = %q; want it to allow the page's <style> by its hash, %s", resp.Header.Get("Content-Security-Policy"), want)
+	checkInlineHash(t, resp, body, "style")
+	// The failure page carries the Copy buttons' script, which a wrong
+	// hash would silently block.
+	s.SetFault(standin.FaultRBAC)
+	resp, body = fetch(t, "GET", app.URL+"/", "")
+	checkInlineHash(t, resp, body, "script")
+}
+
+// checkInlineHash checks that the page's inline <tag> is the one its
+// Content-Security-Policy allows by hash (tag-src 'sha256-…').
+func checkInlineHash(t *testing.T, resp *http.Response, body, tag string) {
+	t.Helper()
+	_, text, ok := strings.Cut(body, "<"+tag+">")
+	text, _, _ = strings.Cut(text, "</"+tag+">")
+	sum := sha256.Sum256([]byte(text))
+	if want := tag + "-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"; !ok || !strings.Contains(resp.Header.Get("Content-Security-Policy"), want) {
+		t.Errorf("Content-Security-Policy = %q; want it to allow the page's <%s> by its hash, %s", resp.Header.Get("Content-Security-Policy"), tag, want)
 	}
 }
 

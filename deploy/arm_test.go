@@ -34,6 +34,7 @@ type deployed struct {
 	Type, Name string
 	Props      map[string]any
 	Identity   map[string]any // the resource's identity block, evaluated; nil if none
+	Tags       map[string]any // its tags, evaluated; nil if none
 }
 
 // armWorld is every resource of one deployment, by resource ID, for
@@ -198,6 +199,13 @@ func (w *armWorld) evaluate(r *armResource) (*deployed, error) {
 			st.Identity["principalId"] = principalOf(r.name)
 			st.Identity["tenantId"] = "tenant"
 		}
+	}
+	if tags, ok := r.decl["tags"]; ok {
+		v, err := r.ev.value(tags)
+		if err != nil {
+			return nil, err
+		}
+		st.Tags, _ = v.(map[string]any)
 	}
 	switch r.typ {
 	case "Microsoft.KeyVault/vaults":

@@ -482,7 +482,12 @@ func TestWorkflows(t *testing.T) {
 		file  string
 		lines []string // each a whole line of the file, trimmed, in this order
 	}{
-		{".github/workflows/ci.yml", []string{"run: make lint", "run: make test"}},
+		{".github/workflows/ci.yml", []string{"run: make lint", "run: make test", "run: az bicep build --file infra/main.bicep --stdout > /dev/null"}},
+		// azd pipeline config's shape: OIDC, provision, deploy, then /ping.
+		{".github/workflows/azure-dev.yml", []string{"id-token: write", "run: make test", "- uses: Azure/setup-azd@v2",
+			`run: azd auth login --client-id "$AZURE_CLIENT_ID" --federated-credential-provider github --tenant-id "$AZURE_TENANT_ID"`,
+			"run: azd provision --no-prompt", "SECRET_VALUE: ${{ secrets.SECRET_VALUE }}", "run: azd deploy --no-prompt",
+			`run: curl --fail --retry 10 --retry-delay 6 --retry-all-errors "$(azd env get-value WEBSITE_URL)/ping"`}},
 		{".github/workflows/deploy.yml", []string{"id-token: write", "run: make test", "- uses: azure/login@v2", "- uses: azure/webapps-deploy@v3",
 			`run: curl --fail --retry 10 --retry-delay 6 --retry-all-errors "https://${{ vars.AZURE_WEBAPP_NAME }}.azurewebsites.net/ping"`}},
 	} {

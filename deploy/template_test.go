@@ -443,6 +443,13 @@ func deploymentRules(t map[string]any, fail func(rule, format string, args ...an
 		}
 	}
 
+	// azd deploy finds the site by its azd-service-name tag, which
+	// infra/main.bicep passes in tags (Azure/azure-dev,
+	// cli/azd/pkg/project/resource_manager.go).
+	if site := find(deploy(map[string]any{"tags": map[string]any{"azd-service-name": "web"}}), "Microsoft.Web/sites"); site == nil || site.Tags["azd-service-name"] != "web" {
+		fail("tags", "the tags parameter does not reach the site, where azd deploy looks for azd-service-name")
+	}
+
 	// The startup command must exec: Oryx runs it from a /bin/sh script
 	// (TestOryxStartupSignals shows what SIGTERM does otherwise).
 	if cmd := fmt.Sprint(siteConfig(deploy(nil))["appCommandLine"]); !strings.HasPrefix(cmd, "exec ") {
@@ -672,6 +679,7 @@ func TestTemplateRules(t *testing.T) {
 		{"exec", func(m map[string]any) {
 			m["variables"].(map[string]any)["startupCommand"] = "bash /home/site/wwwroot/startup.sh"
 		}},
+		{"tags", func(m map[string]any) { delete(site(m), "tags") }},
 		// The reference written before the permission or the secret exists.
 		{"referenceOrder", func(m map[string]any) { dropDependency(m, "secrets-user") }},
 		{"referenceOrder", func(m map[string]any) { dropDependency(m, "'secret'") }},
