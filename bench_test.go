@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -62,6 +64,80 @@ func minimalApp(b *testing.B, s *standin.Server) string {
 	return srv.URL + "/"
 }
 
+// sameBytesApp is the page's bytes without the app: the minimal app's one
+// GetSecret per request, then the body and headers the page sent for
+// pageURL, written as they are. The page's ratio to it is what the app's
+// own work costs per view, beyond writing and parsing its bytes.
+func sameBytesApp(b *testing.B, s *standin.Server, pageURL string) string {
+	resp, err := http.Get(pageURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		b.Fatalf("GET %s = %d, %v", pageURL, resp.StatusCode, err)
+	}
+	header := resp.Header.Clone()
+	header.Del("Date") // net/http writes its own, as for the page
+	opts := azcore.ClientOptions{Transport: s.HTTPClient()}
+	cred, err := newLegacyAppServiceCredential(s.LegacyEndpoint(), standin.IdentityHeader, "", opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	client, err := azsecrets.NewClient(s.VaultURL("kv"), cred, &azsecrets.ClientOptions{ClientOptions: opts})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := client.GetSecret(r.Context(), "secret", "", nil); err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		for k, v := range header {
+			w.Header()[k] = v
+		}
+		_, _ = w.Write(body)
+	}))
+	b.Cleanup(srv.Close)
+	return srv.URL + "/"
+}
+
+// allocsPerView is the process's allocations per GET of url, one at a time.
+func allocsPerView(b *testing.B, url string) float64 {
+	client := loadClient(1)
+	load(client, url, 100, 1)
+	const n = 2000
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if r := load(client, url, n, 1); r.Errors > 0 {
+		b.Fatalf("%d errors", r.Errors)
+	}
+	runtime.ReadMemStats(&after)
+	return float64(after.Mallocs-before.Mallocs) / n
+}
+
+// renderedView is a success view as the app shows it, read once from the
+// stand-in, and a page to render it.
+func renderedView(b *testing.B, s *standin.Server) (*page, view) {
+	pg, err := newPage()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := loadConfig(mapEnv(envFor(b, s, standin.AppServiceLegacy)))
+	opts := azcore.ClientOptions{Transport: s.HTTPClient()}
+	creds := newChain(cfg, opts)
+	client, err := azsecrets.NewClient(cfg.VaultURL, creds, &azsecrets.ClientOptions{ClientOptions: opts})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sec, failed := newSecretReader(client, cfg, explainFailure(cfg, creds)).Read(context.Background())
+	if failed != nil {
+		b.Fatal(failed.log)
+	}
+	return pg, view{Secret: &sec, Principal: creds.Principal(), Sources: creds.statuses(nil, true)}
+}
+
 // sideBySide loads a and b in alternating rounds and returns the totals.
 func sideBySide(urlA, urlB string, n, c, rounds int) (a, b loadResult) {
 	clientA, clientB := loadClient(c), loadClient(c)
@@ -87,6 +163,7 @@ func BenchmarkPage(b *testing.B) {
 	s := startStandIn(b, standin.Options{})
 	page := startApp(b, envFor(b, s, standin.AppServiceLegacy), s).URL + "/"
 	floor := minimalApp(b, s)
+	same := sameBytesApp(b, s, page)
 	for _, c := range []int{1, 8, 64} {
 		p, m := sideBySide(page, floor, 4000, c, 4)
 		if p.Errors+m.Errors > 0 {
@@ -97,7 +174,29 @@ func BenchmarkPage(b *testing.B) {
 		report(b, fmt.Sprintf("page c=%d p99", c), ms(p.Percentile(99)), "ms")
 		report(b, fmt.Sprintf("minimal app c=%d throughput", c), m.PerSecond(), "req/s")
 		report(b, fmt.Sprintf("page/minimal app c=%d", c), p.PerSecond()/m.PerSecond(), "ratio")
+		// More, shorter rounds: the gap measured here is small beside the noise.
+		p, sb := sideBySide(page, same, 12000, c, 12)
+		if p.Errors+sb.Errors > 0 {
+			b.Fatalf("errors: page %d, same bytes %d", p.Errors, sb.Errors)
+		}
+		report(b, fmt.Sprintf("same bytes c=%d throughput", c), sb.PerSecond(), "req/s")
+		report(b, fmt.Sprintf("page/same bytes c=%d", c), p.PerSecond()/sb.PerSecond(), "ratio")
 	}
+
+	// Allocations per view, whole round trips one at a time (the client's,
+	// the stand-in's and the server's): the page's beyond the same bytes'
+	// are the app's own.
+	report(b, "allocations per view, page", allocsPerView(b, page), "allocs")
+	report(b, "allocations per view, same bytes", allocsPerView(b, same), "allocs")
+	// And the page's rendering alone, from its cached parts against the
+	// template executed whole, as every view did before the cache.
+	pg, v := renderedView(b, s)
+	rec, req := httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil)
+	cached := testing.AllocsPerRun(2000, func() { rec.Body.Reset(); pg.render(rec, req, discardLogger(), v) })
+	var whole bytes.Buffer
+	executed := testing.AllocsPerRun(2000, func() { whole.Reset(); _ = pg.tmpl.Execute(&whole, v) })
+	report(b, "render allocations per view, cached parts", cached, "allocs")
+	report(b, "render allocations per view, template executed whole", executed, "allocs")
 
 	// For context: the stand-in called directly, warm token, no HTTP server in between.
 	opts := azcore.ClientOptions{Transport: s.HTTPClient()}

@@ -11,6 +11,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -30,6 +31,8 @@ type page struct {
 	// buffers hold pages while they render, so that a failed render sends
 	// no half page and each view does not grow a new buffer.
 	buffers sync.Pool
+	// success is the success page as last rendered, around its fetch time.
+	success successParts
 }
 
 func newPage() (*page, error) {
@@ -116,8 +119,8 @@ func handleSecret(logger *slog.Logger, cfg config, creds *chain, reader *secretR
 		known = view{Problem: diagnose.NoIdentity(cfg.facts(nil)), Sources: creds.statuses(nil, false)}
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("Vary", "Accept")
+		h := w.Header()
+		h["Cache-Control"], h["Vary"] = noStore, varyAccept
 		if known.Problem != nil {
 			pg.render(w, r, logger, known)
 			return
@@ -156,22 +159,40 @@ func (pg *page) render(w http.ResponseWriter, r *http.Request, logger *slog.Logg
 		}
 	}()
 	if wantsJSON(r.Header.Get("Accept")) {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header()["Content-Type"] = jsonType
 		if err := json.NewEncoder(buf).Encode(v); err != nil {
 			logger.Error("encoding JSON", "error", err)
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
 		}
 	} else {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		if err := pg.tmpl.Execute(buf, v); err != nil {
+		w.Header()["Content-Type"] = htmlType
+		if err := pg.renderHTML(buf, v); err != nil {
 			logger.Error("rendering the page", "error", err)
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
 		}
 	}
+	// The whole page is known: its length spares it chunked encoding.
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes()) // a client that hung up needs no answer
+}
+
+// renderHTML writes v as the HTML page: a success view from its cached
+// parts and its own fetch time, any other view by executing the template.
+func (pg *page) renderHTML(buf *bytes.Buffer, v view) error {
+	if v.Secret == nil || v.Problem != nil {
+		return pg.tmpl.Execute(buf, v)
+	}
+	top, bottom, err := pg.success.get(pg.tmpl, v)
+	if err != nil {
+		return err
+	}
+	buf.Write(top)
+	buf.WriteString(template.HTMLEscapeString(v.Secret.FetchedAt.UTC().Format("2006-01-02 15:04:05 UTC")))
+	buf.Write(bottom)
+	return nil
 }
 
 // securityHeaders sets the headers every response carries. The values are
@@ -203,6 +224,15 @@ func securityHeaders(csp string, onAzure bool, next http.Handler) http.Handler {
 
 // hsts asks browsers to use HTTPS for a year (RFC 6797).
 var hsts = []string{"max-age=31536000"}
+
+// Header values the page sets on every view, shared and never modified
+// (net/http only reads them): setting them costs no allocation.
+var (
+	noStore    = []string{"no-store"}
+	varyAccept = []string{"Accept"}
+	htmlType   = []string{"text/html; charset=utf-8"}
+	jsonType   = []string{"application/json; charset=utf-8"}
+)
 
 // refuseBodies answers 413 to a request with a body, and closes its
 // connection at once: no route reads a body, and net/http would otherwise
