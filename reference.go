@@ -26,6 +26,9 @@ type referenceCheck struct {
 type referenceChecks struct {
 	value                       string
 	same, different, unresolved *referenceCheck
+	// unresolvedReadable is unresolved when the app itself just read the
+	// same secret: its identity may read it now.
+	unresolvedReadable *referenceCheck
 }
 
 func newReferenceChecks(cfg config) *referenceChecks {
@@ -44,13 +47,22 @@ func newReferenceChecks(cfg config) *referenceChecks {
 	rc.unresolved = &referenceCheck{Setting: referenceSetting, State: "unresolved",
 		Says:  "App Service did not resolve the reference: it passed the reference's text on, which the app never shows as the secret.",
 		Fixes: diagnose.ReferenceFixes(f, referenceSetting)}
-	if target, ok := diagnose.ParseReference(cfg.Reference); !ok {
+	target, ok := diagnose.ParseReference(cfg.Reference)
+	switch {
+	case !ok:
 		rc.unresolved.Says += " Its syntax is not one App Service reads: use @Microsoft.KeyVault(VaultName=<vault>;SecretName=<secret>) or @Microsoft.KeyVault(SecretUri=https://<vault>.vault.azure.net/secrets/<secret>)."
-	} else {
+	case target.Secret != cfg.SecretName || !strings.EqualFold(target.Vault, vaultName(cfg.VaultURL)):
 		rc.unresolved.Target = &target
-		if target.Secret != cfg.SecretName || !strings.EqualFold(target.Vault, vaultName(cfg.VaultURL)) {
-			rc.unresolved.Says += " It points at the secret " + target.Secret + " in the vault " + target.Vault + ", not the one this page reads."
-		}
+		rc.unresolved.Says += " It points at the secret " + target.Secret + " in the vault " + target.Vault + ", not the one this page reads."
+	default:
+		rc.unresolved.Target = &target
+		// The same secret, read just now by the app's own identity: the
+		// permission is there today, so App Service either tried before it
+		// was (and keeps that failure until it fetches again) or resolves
+		// with another identity.
+		readable := *rc.unresolved
+		readable.Says += " This page has just read the same secret with the app's identity, so that identity may read it now: App Service tried before the permission existed and keeps the failure until it fetches again, or it resolves references with another identity (keyVaultReferenceIdentity)."
+		rc.unresolvedReadable = &readable
 	}
 	return rc
 }
@@ -61,6 +73,8 @@ func (rc *referenceChecks) against(s *secret) *referenceCheck {
 	switch {
 	case rc == nil:
 		return nil
+	case rc.unresolvedReadable != nil && s != nil:
+		return rc.unresolvedReadable
 	case rc.unresolved != nil:
 		return rc.unresolved
 	case s == nil:

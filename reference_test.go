@@ -41,7 +41,7 @@ func TestKeyVaultReference(t *testing.T) {
 		{name: "resolved, same value", ref: standin.ReferenceResolved, wantStatus: 200, wantState: "same", wantSays: "same value"},
 		{name: "resolved, stale", ref: standin.ReferenceStale, wantStatus: 200, wantState: "different", wantSays: "within 24 hours",
 			wantFixes: []string{referenceRefreshCommand}},
-		{name: "unresolved", ref: standin.ReferenceUnresolved, wantStatus: 200, wantState: "unresolved", wantSays: "did not resolve",
+		{name: "unresolved", ref: standin.ReferenceUnresolved, wantStatus: 200, wantState: "unresolved", wantSays: "has just read the same secret with the app's identity",
 			wantFixes: []string{referenceStatusCommand, referenceRefreshCommand}, wantTarget: &diagnose.Reference{Vault: "kv", Secret: "secret"}},
 		{name: "unresolved, user-assigned identity", ref: standin.ReferenceUnresolved, env: []string{"AZURE_CLIENT_ID", standin.ManagedIdentityApp},
 			wantStatus: 200, wantState: "unresolved", wantSays: "did not resolve",
@@ -85,6 +85,9 @@ func TestKeyVaultReference(t *testing.T) {
 				t.Errorf("the page shows the stale reference's value %q:\n%s", ref, body)
 			}
 			checkReference(t, v.Reference, tt.wantState, tt.wantSays, tt.wantFixes, tt.wantTarget)
+			if v.Secret == nil && v.Reference != nil && strings.Contains(v.Reference.Says, "has just read") {
+				t.Errorf("the read failed, yet the reference says the app read the secret: %q", v.Reference.Says)
+			}
 			if tt.problemFix != "" {
 				checkFixes(t, body, []string{tt.problemFix}, nil)
 			}
