@@ -43,15 +43,7 @@ func report(b *testing.B, name string, value float64, unit string) {
 // azsecrets.Client built at start-up, GetSecret per request, the value
 // written as plain text; no template, logging or headers.
 func minimalApp(b *testing.B, s *standin.Server) string {
-	opts := azcore.ClientOptions{Transport: s.HTTPClient()}
-	cred, err := newLegacyAppServiceCredential(s.LegacyEndpoint(), standin.IdentityHeader, "", opts)
-	if err != nil {
-		b.Fatal(err)
-	}
-	client, err := azsecrets.NewClient(s.VaultURL("kv"), cred, &azsecrets.ClientOptions{ClientOptions: opts})
-	if err != nil {
-		b.Fatal(err)
-	}
+	client := bareClient(b, s)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		resp, err := client.GetSecret(r.Context(), "secret", "", nil)
 		if err != nil {
@@ -62,6 +54,22 @@ func minimalApp(b *testing.B, s *standin.Server) string {
 	}))
 	b.Cleanup(srv.Close)
 	return srv.URL + "/"
+}
+
+// bareClient is one azsecrets.Client for the stand-in's vault with the
+// legacy managed identity, and none of the app's own policies: the
+// contenders' Key Vault read.
+func bareClient(b *testing.B, s *standin.Server) *azsecrets.Client {
+	opts := azcore.ClientOptions{Transport: s.HTTPClient()}
+	cred, err := newLegacyAppServiceCredential(s.LegacyEndpoint(), standin.IdentityHeader, "", opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	client, err := azsecrets.NewClient(s.VaultURL("kv"), cred, &azsecrets.ClientOptions{ClientOptions: opts})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return client
 }
 
 // sameBytesApp is the page's bytes without the app: the minimal app's one
@@ -80,15 +88,7 @@ func sameBytesApp(b *testing.B, s *standin.Server, pageURL string) string {
 	}
 	header := resp.Header.Clone()
 	header.Del("Date") // net/http writes its own, as for the page
-	opts := azcore.ClientOptions{Transport: s.HTTPClient()}
-	cred, err := newLegacyAppServiceCredential(s.LegacyEndpoint(), standin.IdentityHeader, "", opts)
-	if err != nil {
-		b.Fatal(err)
-	}
-	client, err := azsecrets.NewClient(s.VaultURL("kv"), cred, &azsecrets.ClientOptions{ClientOptions: opts})
-	if err != nil {
-		b.Fatal(err)
-	}
+	client := bareClient(b, s)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, err := client.GetSecret(r.Context(), "secret", "", nil); err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
@@ -199,9 +199,7 @@ func BenchmarkPage(b *testing.B) {
 	report(b, "render allocations per view, template executed whole", executed, "allocs")
 
 	// For context: the stand-in called directly, warm token, no HTTP server in between.
-	opts := azcore.ClientOptions{Transport: s.HTTPClient()}
-	cred, _ := newLegacyAppServiceCredential(s.LegacyEndpoint(), standin.IdentityHeader, "", opts)
-	client, _ := azsecrets.NewClient(s.VaultURL("kv"), cred, &azsecrets.ClientOptions{ClientOptions: opts})
+	client := bareClient(b, s)
 	const direct = 4000
 	start := time.Now()
 	for range direct {

@@ -231,27 +231,31 @@ func certificateCredential(cfg config, opts azcore.ClientOptions) (azcore.TokenC
 }
 
 func azureCLISource(cfg config) source {
-	s := source{Name: "Azure CLI", TypeName: "AzureCLICredential"}
-	az := findOnPath("az", cfg.Path)
-	if az == "" {
-		s.Skipped = "az is not on PATH: install the Azure CLI (https://aka.ms/installazurecli), then run az login"
-		return s
-	}
-	s.cred = &azCLICredential{az: az, tenant: cfg.TenantID}
-	return s
+	return toolSource(cfg, "Azure CLI", "AzureCLICredential", "az",
+		"install the Azure CLI (https://aka.ms/installazurecli), then run az login",
+		func(az string) azcore.TokenCredential { return &azCLICredential{az: az, tenant: cfg.TenantID} })
 }
 
 // azureDeveloperCLISource is the developer's azd auth login, after the
 // Azure CLI, as in azidentity's DefaultAzureCredential: after azd
 // provision, go run . needs no second sign-in.
 func azureDeveloperCLISource(cfg config) source {
-	s := source{Name: "Azure Developer CLI", TypeName: "AzureDeveloperCLICredential"}
-	azd := findOnPath("azd", cfg.Path)
-	if azd == "" {
-		s.Skipped = "azd is not on PATH: install the Azure Developer CLI (https://aka.ms/azd-install), then run azd auth login"
+	return toolSource(cfg, "Azure Developer CLI", "AzureDeveloperCLICredential", "azd",
+		"install the Azure Developer CLI (https://aka.ms/azd-install), then run azd auth login",
+		func(azd string) azcore.TokenCredential { return &azdCredential{azd: azd, tenant: cfg.TenantID} })
+}
+
+// toolSource is a developer's sign-in through the command-line tool on the
+// app's PATH, whose credential cred builds from its path; skipped, with
+// install as the way to it, where the tool is not there.
+func toolSource(cfg config, name, typeName, tool, install string, cred func(path string) azcore.TokenCredential) source {
+	s := source{Name: name, TypeName: typeName}
+	path := findOnPath(tool, cfg.Path)
+	if path == "" {
+		s.Skipped = tool + " is not on PATH: " + install
 		return s
 	}
-	s.cred = &azdCredential{azd: azd, tenant: cfg.TenantID}
+	s.cred = cred(path)
 	return s
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto/subtle"
-	"net/url"
 	"strings"
 
 	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
@@ -51,7 +50,7 @@ func newReferenceChecks(cfg config) *referenceChecks {
 	switch {
 	case !ok:
 		rc.unresolved.Says += " Its syntax is not one App Service reads: use @Microsoft.KeyVault(VaultName=<vault>;SecretName=<secret>) or @Microsoft.KeyVault(SecretUri=https://<vault>.vault.azure.net/secrets/<secret>)."
-	case target.Secret != cfg.SecretName || !strings.EqualFold(target.Vault, vaultName(cfg.VaultURL)):
+	case target.Secret != cfg.SecretName || !strings.EqualFold(target.Vault, diagnose.VaultName(cfg.VaultURL)):
 		rc.unresolved.Target = &target
 		rc.unresolved.Says += " It points at the secret " + target.Secret + " in the vault " + target.Vault + ", not the one this page reads."
 	default:
@@ -83,14 +82,4 @@ func (rc *referenceChecks) against(s *secret) *referenceCheck {
 		return rc.same
 	}
 	return rc.different
-}
-
-// vaultName is the name of the vault at vaultURL: its host's first label.
-func vaultName(vaultURL string) string {
-	u, err := url.Parse(vaultURL)
-	if err != nil {
-		return ""
-	}
-	name, _, _ := strings.Cut(u.Host, ".")
-	return name
 }

@@ -140,7 +140,7 @@ func TestAzureYAML(t *testing.T) {
 	} {
 		m := readAzureYAML(t)
 		tt.break_(m)
-		if bad := azureYAMLRules(m); !slices.ContainsFunc(bad, func(s string) bool { return strings.HasPrefix(s, tt.rule+":") }) {
+		if bad := azureYAMLRules(m); !catches(bad, tt.rule) {
 			t.Errorf("rule %s did not catch its breakage; violations: %q", tt.rule, bad)
 		}
 	}
@@ -345,7 +345,7 @@ func TestMainBicep(t *testing.T) {
 		if broken == string(src) {
 			t.Fatalf("%s: %q is not in main.bicep", tt.rule, tt.old)
 		}
-		if bad := mainBicepRules(readMainBicep(t, broken), template, pf.Parameters, "web"); !slices.ContainsFunc(bad, func(s string) bool { return strings.HasPrefix(s, tt.rule+":") }) {
+		if bad := mainBicepRules(readMainBicep(t, broken), template, pf.Parameters, "web"); !catches(bad, tt.rule) {
 			t.Errorf("rule %s did not catch its breakage; violations: %q", tt.rule, bad)
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,4 +56,10 @@ func get(t *testing.T, url string) int {
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode
+}
+
+// catches reports whether the violations bad include one of rule's: each
+// violation starts with its rule's name.
+func catches(bad []string, rule string) bool {
+	return slices.ContainsFunc(bad, func(s string) bool { return strings.HasPrefix(s, rule+":") })
 }

@@ -1,7 +1,6 @@
 package diagnose
 
 import (
-	"net/http"
 	"regexp"
 	"strings"
 )
@@ -10,10 +9,7 @@ import (
 // message, as the app's azd credential extracts it), first match wins. The
 // stand-in's azd (internal/standin/azd.go) plays each, quoted from the
 // public source named there.
-var azdRules = []struct {
-	match *regexp.Regexp
-	build func(x explainer, msg string) *Problem
-}{
+var azdRules = []toolRule{
 	// "not logged in, run `azd auth login` to login" (azd's
 	// ErrNoCurrentUser, as Azure/azure-sdk-for-js's AzureDeveloperCliCredential matches it).
 	{regexp.MustCompile("not logged in, run `azd (auth )?login`"), explainer.azdNotLoggedIn},
@@ -23,20 +19,11 @@ var azdRules = []struct {
 }
 
 func (x explainer) azdProblem(s *Source, msg string) *Problem {
-	p := &Problem{
+	return x.toolProblem(s, azdRules, msg, &Problem{
 		Title: "the Azure Developer CLI could not get a token",
 		Cause: "azd auth token failed: " + msg,
 		Fixes: []Fix{{Text: "Run what the app runs, and read what azd says:", Command: cmd("azd", "auth", "token", "--scope", "https://vault.azure.net/.default")}},
-	}
-	for _, r := range azdRules {
-		if r.match.MatchString(msg) {
-			p = r.build(x, msg)
-			break
-		}
-	}
-	p.Status = http.StatusBadGateway
-	p.Title = s.Name + ": " + p.Title
-	return p
+	})
 }
 
 // azdLogin is azd auth login, in AZURE_TENANT_ID's tenant when it is set.

@@ -9,10 +9,7 @@ import (
 // cliRules classify what the Azure CLI wrote on stderr, first match wins.
 // The stand-in's az (internal/standin/az.go) plays each, quoted from the
 // public source named there.
-var cliRules = []struct {
-	match *regexp.Regexp
-	build func(x explainer, stderr string) *Problem
-}{
+var cliRules = []toolRule{
 	// "ERROR: Please run 'az login' to setup account."
 	{regexp.MustCompile(`az login' to set ?up account`), explainer.cliNotLoggedIn},
 	// The refresh token expired (AADSTS700082), failed a sign-in frequency
@@ -23,14 +20,27 @@ var cliRules = []struct {
 }
 
 func (x explainer) cliProblem(s *Source, stderr string) *Problem {
-	p := &Problem{
+	return x.toolProblem(s, cliRules, stderr, &Problem{
 		Title: "the Azure CLI could not get a token",
 		Cause: "az account get-access-token failed: " + stderr,
 		Fixes: []Fix{{Text: "Run what the app runs, and read what az says:", Command: cmd("az", "account", "get-access-token", "--resource", "https://vault.azure.net")}},
-	}
-	for _, r := range cliRules {
-		if r.match.MatchString(stderr) {
-			p = r.build(x, stderr)
+	})
+}
+
+// toolRule classifies what a developer tool (az, azd) said: a match, and
+// the problem it means.
+type toolRule struct {
+	match *regexp.Regexp
+	build func(x explainer, msg string) *Problem
+}
+
+// toolProblem is the problem of the first of rules that matches msg, or
+// fallback, titled after the source s.
+func (x explainer) toolProblem(s *Source, rules []toolRule, msg string, fallback *Problem) *Problem {
+	p := fallback
+	for _, r := range rules {
+		if r.match.MatchString(msg) {
+			p = r.build(x, msg)
 			break
 		}
 	}

@@ -293,8 +293,15 @@ func (x explainer) host() string {
 }
 
 // vaultName is the vault's name, the first label of its host.
-func (x explainer) vaultName() string {
-	name, _, _ := strings.Cut(x.host(), ".")
+func (x explainer) vaultName() string { return VaultName(x.cfg.VaultURL) }
+
+// VaultName is the name of the vault at vaultURL: its host's first label.
+func VaultName(vaultURL string) string {
+	host := vaultURL
+	if u, err := url.Parse(vaultURL); err == nil {
+		host = u.Host
+	}
+	name, _, _ := strings.Cut(host, ".")
 	return name
 }
 

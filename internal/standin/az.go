@@ -25,11 +25,7 @@ const (
 // fails as az does, with az's own stderr. Each call's arguments are
 // appended to dir/az.log.
 func (s *Server) WriteAzCLI(dir string, state AzState) error {
-	script := strings.Join([]string{
-		"#!/bin/sh",
-		`echo "$@" >> "` + filepath.Join(dir, "az.log") + `"`,
-		`case "$1 $2" in "account get-access-token") ;; *) echo "az stand-in: unsupported command: $*" >&2; exit 2;; esac`,
-	}, "\n") + "\n"
+	script := toolScript(dir, "az", "account get-access-token")
 	switch state {
 	case AzLoggedIn:
 		token, exp := s.MintToken(UserClaims())
@@ -51,4 +47,15 @@ func (s *Server) WriteAzCLI(dir string, state AzState) error {
 		return fmt.Errorf("unknown az state %q", state)
 	}
 	return os.WriteFile(filepath.Join(dir, "az"), []byte(script), 0o755)
+}
+
+// toolScript starts a stand-in for the command-line tool named tool: it
+// appends its arguments to dir/<tool>.log and refuses any command but
+// want (its first two words), as the real tool would not answer it so.
+func toolScript(dir, tool, want string) string {
+	return strings.Join([]string{
+		"#!/bin/sh",
+		`echo "$@" >> "` + filepath.Join(dir, tool+".log") + `"`,
+		`case "$1 $2" in "` + want + `") ;; *) echo "` + tool + ` stand-in: unsupported command: $*" >&2; exit 2;; esac`,
+	}, "\n") + "\n"
 }

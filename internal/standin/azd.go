@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 )
 
 // WriteAzd writes an `azd` stand-in into dir, to be put first on PATH.
@@ -15,11 +14,7 @@ import (
 // azd's own stderr. Each call's arguments are appended to dir/azd.log. The
 // states are AzState's: an azd login is a login as az's is.
 func (s *Server) WriteAzd(dir string, state AzState) error {
-	script := strings.Join([]string{
-		"#!/bin/sh",
-		`echo "$@" >> "` + filepath.Join(dir, "azd.log") + `"`,
-		`case "$1 $2" in "auth token") ;; *) echo "azd stand-in: unsupported command: $*" >&2; exit 2;; esac`,
-	}, "\n") + "\n"
+	script := toolScript(dir, "azd", "auth token")
 	switch state {
 	case AzLoggedIn:
 		token, exp := s.MintToken(UserClaims())
