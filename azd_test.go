@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"os"
@@ -16,33 +17,48 @@ import (
 
 // TestAzureDeveloperCLI reads the secret with the developer's azd login,
 // the stand-in's azd signed in, signed out and expired, each page with
-// its fix; with az on PATH too, the Azure CLI comes first, as in
-// DefaultAzureCredential.
+// its fix. With az on PATH too, the Azure CLI comes first and, when it
+// fails, azd is asked next, as in DefaultAzureCredential; when both fail,
+// the page offers each one's sign-in. PATH holds the stand-ins only, so
+// no az or azd the machine has is ever run.
 func TestAzureDeveloperCLI(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
 		name       string
 		fault      standin.Fault
 		env        []string
-		az         bool // an az on PATH, signed in
+		az         standin.AzState // "" for no az on PATH
 		wantStatus int
 		want       []string // in the JSON view
-		wantFix    string   // a whole command the page offers
+		wantFixes  []string // the whole commands the page offers, in order
 		wantArgs   string   // in what azd was called with; "" if not at all
 	}{
 		{name: "signed in", wantStatus: http.StatusOK, want: []string{"Azure Developer CLI", standin.UserOID, standin.UserUPN, `"status":"used"`},
-			wantArgs: "auth token -o json --no-prompt --scope https://"},
+			wantArgs: "auth token --output=json --no-prompt --scope=https://"},
 		{name: "not signed in", fault: standin.FaultAzdLoggedOut, wantStatus: http.StatusBadGateway,
-			want: []string{"Azure Developer CLI: not signed in", `"status":"failed"`}, wantFix: "azd auth login", wantArgs: "auth token"},
+			want: []string{"Azure Developer CLI: not signed in", `"status":"failed"`}, wantFixes: []string{"azd auth login"}, wantArgs: "auth token"},
 		{name: "not signed in, tenant", fault: standin.FaultAzdLoggedOut, env: []string{"AZURE_TENANT_ID", standin.Tenant}, wantStatus: http.StatusBadGateway,
-			want: []string{"Azure Developer CLI: not signed in"}, wantFix: "azd auth login --tenant-id " + standin.Tenant, wantArgs: "auth token"},
+			want: []string{"Azure Developer CLI: not signed in"}, wantFixes: []string{"azd auth login --tenant-id " + standin.Tenant}, wantArgs: "auth token"},
 		{name: "sign-in expired", fault: standin.FaultAzdExpired, wantStatus: http.StatusBadGateway,
-			want: []string{"Azure Developer CLI: the sign-in has expired", "AADSTS700082"}, wantFix: "azd auth login --scope https://vault.azure.net/.default", wantArgs: "auth token"},
+			want: []string{"Azure Developer CLI: the sign-in has expired", "AADSTS700082"}, wantFixes: []string{"azd auth login --scope https://vault.azure.net/.default"}, wantArgs: "auth token"},
 		{name: "vault in another tenant", env: []string{"AZURE_TENANT_ID", "00000000-0000-4000-8000-0000000000ff"}, wantStatus: http.StatusBadGateway,
-			want: []string{"The vault is in another tenant"}, wantFix: "azd auth login --tenant-id " + standin.Tenant},
-		{name: "az comes first", env: []string{"AZURE_TOKEN_CREDENTIALS", ""}, az: true, wantStatus: http.StatusOK,
-			want: []string{`{"name":"Azure CLI","status":"used"}`, `"name":"Azure Developer CLI","status":"skipped","detail":"not tried: Azure CLI comes first"`}},
+			want: []string{"The vault is in another tenant"}, wantFixes: []string{"azd auth login --tenant-id " + standin.Tenant}},
+		{name: "az comes first", env: []string{"AZURE_TOKEN_CREDENTIALS", ""}, az: standin.AzLoggedIn, wantStatus: http.StatusOK,
+			want: []string{`{"name":"Azure CLI","status":"used"}`, `{"name":"Azure Developer CLI","status":"configured","detail":"asked only if Azure CLI fails"}`}},
+		{name: "az signed out, azd signed in", env: []string{"AZURE_TOKEN_CREDENTIALS", ""}, az: standin.AzLoggedOut, wantStatus: http.StatusOK,
+			want: []string{`{"name":"Azure CLI","status":"failed","detail":"ERROR: Please run 'az login' to setup account."}`, `{"name":"Azure Developer CLI","status":"used"}`,
+				`"source":"Azure Developer CLI"`}, wantArgs: "auth token"},
+		{name: "az expired, azd signed in", az: standin.AzExpired, wantStatus: http.StatusOK,
+			want: []string{`{"name":"Azure CLI","status":"failed","detail":"ERROR: AADSTS70043`, `{"name":"Azure Developer CLI","status":"used"}`}, wantArgs: "auth token"},
+		{name: "both signed out", fault: standin.FaultAzdLoggedOut, az: standin.AzLoggedOut, wantStatus: http.StatusBadGateway,
+			want:      []string{"Azure CLI: not signed in; Azure Developer CLI: not signed in", `{"name":"Azure CLI","status":"failed"`, `{"name":"Azure Developer CLI","status":"failed"`},
+			wantFixes: []string{"az login", "azd auth login"}, wantArgs: "auth token"},
+		{name: "both expired", fault: standin.FaultAzdExpired, az: standin.AzExpired, wantStatus: http.StatusBadGateway,
+			want:      []string{"Azure CLI: the sign-in has expired; Azure Developer CLI: the sign-in has expired"},
+			wantFixes: []string{"az login --scope https://vault.azure.net/.default", "azd auth login --scope https://vault.azure.net/.default"}, wantArgs: "auth token"},
 		{name: "dev includes azd", env: []string{"AZURE_TOKEN_CREDENTIALS", "dev"}, wantStatus: http.StatusOK, want: []string{`{"name":"Azure Developer CLI","status":"used"}`}, wantArgs: "auth token"},
+		{name: "AzureDeveloperCLICredential alone", env: []string{"AZURE_TOKEN_CREDENTIALS", "AzureDeveloperCLICredential"}, az: standin.AzLoggedIn, wantStatus: http.StatusOK,
+			want: []string{`{"name":"Azure Developer CLI","status":"used"}`, `"name":"Azure CLI","status":"skipped","detail":"excluded by AZURE_TOKEN_CREDENTIALS=AzureDeveloperCLICredential"`}, wantArgs: "auth token"},
 		{name: "prod excludes azd", env: []string{"AZURE_TOKEN_CREDENTIALS", "prod"}, wantStatus: http.StatusInternalServerError,
 			want: []string{"No identity to authenticate with", "excluded by AZURE_TOKEN_CREDENTIALS=prod"}},
 	} {
@@ -51,7 +67,7 @@ func TestAzureDeveloperCLI(t *testing.T) {
 			s := startStandIn(t, standin.Options{})
 			s.SetFault(tt.fault)
 			dir := t.TempDir()
-			env, err := s.ProcessEnv(standin.AzureDeveloperCLI, dir, "/usr/bin:/bin")
+			env, err := s.ProcessEnv(standin.AzureDeveloperCLI, dir)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -66,8 +82,8 @@ func TestAzureDeveloperCLI(t *testing.T) {
 			for i := 0; i+1 < len(tt.env); i += 2 {
 				m[tt.env[i]] = tt.env[i+1]
 			}
-			if tt.az {
-				if err := s.WriteAzCLI(dir, standin.AzLoggedIn); err != nil {
+			if tt.az != "" {
+				if err := s.WriteAzCLI(dir, tt.az); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -77,14 +93,45 @@ func TestAzureDeveloperCLI(t *testing.T) {
 				t.Errorf("GET / = %d; want %d\n%s", resp.StatusCode, tt.wantStatus, body)
 			}
 			containsAll(t, "JSON view", body, tt.want...)
-			if tt.wantFix != "" {
-				checkFixes(t, body, []string{tt.wantFix}, nil)
+			if tt.wantFixes != nil {
+				checkFixes(t, body, tt.wantFixes, nil)
 			}
 			args, _ := os.ReadFile(filepath.Join(dir, "azd.log")) // absent when azd was not run
 			if tt.wantArgs == "" && len(args) > 0 || !strings.Contains(string(args), tt.wantArgs) {
 				t.Errorf("azd called with %q; want %q", args, tt.wantArgs)
 			}
 		})
+	}
+}
+
+// TestAzdCredentialClaims: a claims challenge goes to azd as --claims, in
+// base64, as azd 1.18.1 and later take it; an older azd's refusal says
+// to upgrade.
+func TestAzdCredentialClaims(t *testing.T) {
+	t.Parallel()
+	s := startStandIn(t, standin.Options{})
+	dir := t.TempDir()
+	if err := s.WriteAzd(dir, standin.AzLoggedIn); err != nil {
+		t.Fatal(err)
+	}
+	claims := `{"access_token":{"acrs":{"essential":true,"value":"p1"}}}`
+	opts := policy.TokenRequestOptions{Scopes: []string{"https://vault.azure.net/.default"}, Claims: claims}
+	if _, err := (&azdCredential{azd: filepath.Join(dir, "azd")}).GetToken(context.Background(), opts); err != nil {
+		t.Fatalf("GetToken with claims: %v", err)
+	}
+	got, want := readFile(t, filepath.Join(dir, "azd.log")), "--claims="+base64.StdEncoding.EncodeToString([]byte(claims))
+	if !strings.Contains(got, want) {
+		t.Errorf("azd called with %q; want %q", got, want)
+	}
+
+	old := t.TempDir() // azd 1.18.0 and before: cobra's own refusal
+	script := "#!/bin/sh\nprintf '%s\\n' '{\"type\":\"consoleMessage\",\"timestamp\":\"2025-05-01T10:00:00Z\",\"data\":{\"message\":\"\\nERROR: unknown flag: --claims\\n\"}}' >&2\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(old, "azd"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := (&azdCredential{azd: filepath.Join(old, "azd")}).GetToken(context.Background(), opts)
+	if err == nil || !strings.Contains(err.Error(), "upgrade to azd 1.18.1 or later") {
+		t.Errorf("an azd without --claims: %v; want the upgrade", err)
 	}
 }
 
@@ -101,7 +148,7 @@ func TestAzdCredentialMatchesAzidentity(t *testing.T) {
 			if err := s.WriteAzd(dir, state); err != nil {
 				t.Fatal(err)
 			}
-			t.Setenv("PATH", dir+string(os.PathListSeparator)+"/usr/bin:/bin")
+			t.Setenv("PATH", dir) // the stand-in needs nothing else
 			real, err := azidentity.NewAzureDeveloperCLICredential(nil)
 			if err != nil {
 				t.Fatal(err)
@@ -122,12 +169,23 @@ func TestAzdCredentialMatchesAzidentity(t *testing.T) {
 			if wantErr != nil && !errors.As(wantErr, &afe) {
 				t.Errorf("azidentity's error is %T; want AuthenticationFailedError, as for azd's own failures", wantErr)
 			}
+			// The same command to azd's flag parser (cobra): azidentity writes
+			// "-o json --scope X", ours "--output=json --scope=X".
 			calls := strings.Split(strings.TrimSpace(readFile(t, filepath.Join(dir, "azd.log"))), "\n")
-			if len(calls) != 2 || calls[0] != calls[1] {
+			if len(calls) != 2 || sameFlags(calls[0]) != calls[1] {
 				t.Errorf("azd was called with %q; want the same command twice", calls)
 			}
 		})
 	}
+}
+
+// sameFlags writes azidentity's azd command line as ours does.
+func sameFlags(args string) string {
+	args = strings.Replace(args, "-o json", "--output=json", 1)
+	for _, flag := range []string{"--scope", "--tenant-id", "--claims"} {
+		args = strings.ReplaceAll(args, flag+" ", flag+"=")
+	}
+	return args
 }
 
 func readFile(t *testing.T, path string) string {

@@ -59,7 +59,7 @@ type appProcess struct {
 // would, against s, with MSI_ENDPOINT replaced when endpoint is not "".
 func startProcess(b *testing.B, s *standin.Server, endpoint string) appProcess {
 	bin, dir := buildApp(b)
-	env, err := s.ProcessEnv(standin.AppServiceLegacy, dir, b.TempDir())
+	env, err := s.ProcessEnv(standin.AppServiceLegacy, dir)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -135,7 +135,7 @@ func renderedView(b *testing.B, s *standin.Server) (*page, view) {
 	if failed != nil {
 		b.Fatal(failed.log)
 	}
-	return pg, view{Secret: &sec, Principal: creds.Principal(), Sources: creds.statuses(nil, true)}
+	return pg, view{Secret: &sec, Principal: creds.Principal(), Sources: creds.statuses(nil)}
 }
 
 // sideBySide loads a and b in alternating rounds and returns the totals.
@@ -277,7 +277,7 @@ func BenchmarkRequestsPerView(b *testing.B) {
 func BenchmarkProcess(b *testing.B) {
 	bin, dir := buildApp(b)
 	s := startStandIn(b, standin.Options{})
-	env, err := s.ProcessEnv(standin.AppService, dir, b.TempDir())
+	env, err := s.ProcessEnv(standin.AppService, dir)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -396,7 +396,7 @@ func BenchmarkWhyNotDefaultAzureCredential(b *testing.B) {
 	if err := s.WriteAzCLI(dir, standin.AzLoggedIn); err != nil {
 		b.Fatal(err)
 	}
-	b.Setenv("PATH", dir+string(os.PathListSeparator)+"/usr/bin:/bin")
+	b.Setenv("PATH", dir) // the stand-in's az alone: never an az the machine has
 	opts := azcore.ClientOptions{Transport: unreachableIMDS{s.HTTPClient()}}
 	scope := policy.TokenRequestOptions{Scopes: []string{"https://" + strings.TrimSuffix(strings.TrimPrefix(s.VaultURL("kv"), "https://kv."), "/") + "/.default"}}
 

@@ -26,15 +26,27 @@ type source struct {
 	cred     azcore.TokenCredential
 }
 
-// chain is the app's one credential. It uses the first source whose
-// environment is present, in the order managed identity, service principal,
-// Azure CLI, Azure Developer CLI, and records who that source turned out to be. A configured
-// source that fails is reported, not passed over: falling through to a
-// developer's own login on a server would hide the real problem.
+// chain is the app's one credential. It asks the first source whose
+// environment is present, in the order workload identity, managed
+// identity, service principal, Azure CLI, Azure Developer CLI, and records
+// who that source turned out to be. A configured identity that fails is
+// reported, not passed over: falling through to a developer's own login on
+// a server would hide the real problem. A developer tool that fails (signed
+// out, expired, broken) is passed over to the next developer tool, as in
+// DefaultAzureCredential, which treats their failures as "unavailable"
+// (azidentity 1.15, developer_credential_util.go: unavailableIfInDAC).
 type chain struct {
 	sources   []source
-	active    *source // nil when every source is skipped
-	principal atomic.Pointer[principal]
+	active    *source   // the first source asked; nil when every source is skipped
+	fallbacks []*source // the developer tools asked, in order, when active is one and fails
+	last      atomic.Pointer[issued]
+}
+
+// issued is who the last token was issued to, and the developer tools
+// that failed before its source gave it.
+type issued struct {
+	principal  principal
+	passedOver []*diagnose.AuthError
 }
 
 // newChain builds the chain for cfg. opts reach every source's HTTP
@@ -55,9 +67,13 @@ func newChain(cfg config, opts azcore.ClientOptions) *chain {
 		if s.Skipped == "" && !cfg.allows(s.TypeName) {
 			s.Skipped, s.cred = "excluded by AZURE_TOKEN_CREDENTIALS="+cfg.TokenSources, nil
 		}
-		if s.Skipped == "" && c.active == nil {
+		switch {
+		case s.Skipped != "":
+		case c.active == nil:
 			c.active = s
-		} else if s.Skipped == "" {
+		case developerTools[c.active.TypeName] && developerTools[s.TypeName]:
+			c.fallbacks = append(c.fallbacks, s)
+		default:
 			s.Skipped = "not tried: " + c.active.Name + " comes first"
 		}
 	}
@@ -88,25 +104,48 @@ func (c *chain) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (
 	if c.active == nil {
 		return azcore.AccessToken{}, &diagnose.AuthError{}
 	}
-	ctx, transportErr := diagnose.WithSeen[error](ctx)
-	tok, err := c.active.cred.GetToken(ctx, opts)
-	if err != nil {
-		ae := &diagnose.AuthError{Failed: &diagnose.Source{Name: c.active.Name, TypeName: c.active.TypeName}, Err: err}
-		if t := transportErr(); t != nil {
-			ae.Transport = *t
+	var failed []*diagnose.AuthError
+	for _, s := range append([]*source{c.active}, c.fallbacks...) {
+		tok, ae := ask(ctx, s, opts)
+		if ae == nil {
+			l := &issued{principal: principalFromToken(tok.Token), passedOver: failed}
+			l.principal.Source, l.principal.ExpiresOn = s.Name, tok.ExpiresOn
+			c.last.Store(l)
+			return tok, nil
 		}
-		diagnose.See(ctx, ae) // for the handler: see withAuthFailure
-		return azcore.AccessToken{}, ae
+		failed = append(failed, ae)
+		if ctx.Err() != nil {
+			break // no time left to ask the next tool
+		}
 	}
-	p := principalFromToken(tok.Token)
-	p.Source = c.active.Name
-	p.ExpiresOn = tok.ExpiresOn
-	c.principal.Store(&p)
-	return tok, nil
+	ae := failed[0]
+	ae.Also = failed[1:]
+	diagnose.See(ctx, ae) // for the handler: see withAuthFailure
+	return azcore.AccessToken{}, ae
+}
+
+// ask gets a token from s, or says why s could not, with the last network
+// failure its requests met.
+func ask(ctx context.Context, s *source, opts policy.TokenRequestOptions) (azcore.AccessToken, *diagnose.AuthError) {
+	ctx, transportErr := diagnose.WithSeen[error](ctx)
+	tok, err := s.cred.GetToken(ctx, opts)
+	if err == nil {
+		return tok, nil
+	}
+	ae := &diagnose.AuthError{Failed: &diagnose.Source{Name: s.Name, TypeName: s.TypeName}, Err: err}
+	if t := transportErr(); t != nil {
+		ae.Transport = *t
+	}
+	return azcore.AccessToken{}, ae
 }
 
 // Principal is who the last token was issued to, or nil before the first.
-func (c *chain) Principal() *principal { return c.principal.Load() }
+func (c *chain) Principal() *principal {
+	if l := c.last.Load(); l != nil {
+		return &l.principal
+	}
+	return nil
+}
 
 // withAuthFailure adds the chain's failure, recorded in ctx's seen slot,
 // to a request's final error when that error has lost it: azcore's retry
@@ -317,22 +356,40 @@ type sourceStatus struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-// statuses lists the chain's sources as they stand: the source whose error
-// is err failed; the active one is used once it has issued a token, and
-// only configured before.
-func (c *chain) statuses(err error, issued bool) []sourceStatus {
+// statuses lists the chain's sources as they stand for a view: the sources
+// whose errors err holds failed; with no err, the developer tools passed
+// over for the last token failed; the source that issued the last token
+// is used; any other is configured.
+func (c *chain) statuses(err error) []sourceStatus {
+	var p *principal
+	l := c.last.Load()
+	if l != nil {
+		p = &l.principal
+	}
+	failed := map[string]error{}
 	var ae *diagnose.AuthError
-	errors.As(err, &ae)
+	switch {
+	case errors.As(err, &ae) && ae.Failed != nil:
+		for _, a := range append([]*diagnose.AuthError{ae}, ae.Also...) {
+			failed[a.Failed.Name] = a.Err
+		}
+	case err == nil && l != nil:
+		for _, a := range l.passedOver {
+			failed[a.Failed.Name] = a.Err
+		}
+	}
 	out := make([]sourceStatus, 0, len(c.sources))
 	for i := range c.sources {
 		s := &c.sources[i]
 		switch {
 		case s.Skipped != "":
 			out = append(out, sourceStatus{s.Name, "skipped", s.Skipped})
-		case ae != nil && ae.Failed != nil && ae.Failed.Name == s.Name:
-			out = append(out, sourceStatus{s.Name, "failed", diagnose.SourceDetail(ae.Err)})
-		case issued:
+		case failed[s.Name] != nil:
+			out = append(out, sourceStatus{s.Name, "failed", diagnose.SourceDetail(failed[s.Name])})
+		case p != nil && p.Source == s.Name:
 			out = append(out, sourceStatus{s.Name, "used", ""})
+		case s != c.active:
+			out = append(out, sourceStatus{s.Name, "configured", "asked only if " + c.active.Name + " fails"})
 		default:
 			out = append(out, sourceStatus{s.Name, "configured", "not yet asked for a token"})
 		}

@@ -106,8 +106,6 @@ func handlePing() http.Handler {
 // handleSecret reads the secret and shows it with the principal that read
 // it, or shows what failed and how to fix it.
 func handleSecret(logger *slog.Logger, cfg config, creds *chain, reader *secretReader, pg *page) http.Handler {
-	// The sources after a success never change in a process: list them once.
-	usedSources := creds.statuses(nil, true)
 	references := newReferenceChecks(cfg)
 	// What start-up already knows needs no call to Azure: invalid settings,
 	// or no identity to authenticate with.
@@ -116,7 +114,7 @@ func handleSecret(logger *slog.Logger, cfg config, creds *chain, reader *secretR
 	case len(cfg.Problems) > 0 || reader == nil:
 		known.Problem = diagnose.Configuration(cfg.Problems, cfg.facts(nil))
 	case creds.active == nil:
-		known = view{Problem: diagnose.NoIdentity(cfg.facts(nil)), Sources: creds.statuses(nil, false)}
+		known = view{Problem: diagnose.NoIdentity(cfg.facts(nil)), Sources: creds.statuses(nil)}
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
@@ -128,7 +126,7 @@ func handleSecret(logger *slog.Logger, cfg config, creds *chain, reader *secretR
 		ctx, cancel := context.WithTimeout(r.Context(), cfg.RequestTimeout)
 		defer cancel()
 		s, failed := reader.Read(ctx)
-		v := view{Principal: creds.Principal(), Sources: usedSources}
+		v := view{Principal: creds.Principal(), Sources: creds.statuses(nil)}
 		if failed != nil {
 			v.Problem, v.Sources = failed.problem, failed.sources
 			logger.LogAttrs(r.Context(), slog.LevelWarn, "reading the secret failed",

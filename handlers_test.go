@@ -216,8 +216,8 @@ func TestAzureCLI(t *testing.T) {
 			if err := s.WriteAzCLI(dir, tt.az); err != nil {
 				t.Fatal(err)
 			}
-			// azidentity runs az through the process's PATH: only the stand-in's.
-			t.Setenv("PATH", dir+string(os.PathListSeparator)+"/usr/bin:/bin")
+			// The stand-in's az alone on PATH: never an az the machine has.
+			t.Setenv("PATH", dir)
 			env := map[string]string{"KEY_VAULT_URL": s.VaultURL("kv"), "PATH": os.Getenv("PATH"), "AZURE_TENANT_ID": tt.tenant}
 			app := startApp(t, env, s)
 			resp, body := fetch(t, "GET", app.URL+"/", "application/json")

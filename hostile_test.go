@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -238,12 +239,29 @@ func startWithLegacyEndpoint(t *testing.T, url string) testApp {
 }
 
 // startWithAz starts the app against a stand-in's vault, with an az that
-// runs script.
+// runs script, which may use head and tr: they are linked beside it, and
+// PATH holds that directory alone, never an az the machine has.
 func startWithAz(t *testing.T, script string) testApp {
 	dir := t.TempDir()
 	writeScript(t, filepath.Join(dir, "az"), script)
+	linkTools(t, dir, "head", "tr")
 	s := startStandIn(t, standin.Options{})
-	return startApp(t, envFor(t, s, standin.AzureCLI, "PATH", dir+":/usr/bin:/bin"), s)
+	return startApp(t, envFor(t, s, standin.AzureCLI, "PATH", dir), s)
+}
+
+// linkTools links each named tool, as the test's own PATH finds it, into
+// dir: a test's PATH then holds what the test chose and nothing else.
+func linkTools(t *testing.T, dir string, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		path, err := exec.LookPath(tool)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(path, filepath.Join(dir, tool)); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // TestUpstreamsAreBounded: an endless or huge answer costs the app at most

@@ -26,7 +26,7 @@ func TestProcess(t *testing.T) {
 	}
 	bin, dir := buildApp(t)
 	s := startStandIn(t, standin.Options{})
-	env, err := s.ProcessEnv(standin.AppService, dir, t.TempDir()) // no az: never the machine's own
+	env, err := s.ProcessEnv(standin.AppService, dir) // no az: never the machine's own
 	if err != nil {
 		t.Fatal(err)
 	}

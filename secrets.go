@@ -140,7 +140,7 @@ func explainFailure(cfg config, creds *chain) func(error) *failure {
 		p := creds.Principal()
 		f := &failure{
 			problem: diagnose.Explain(err, cfg.facts(p)),
-			sources: creds.statuses(err, p != nil),
+			sources: creds.statuses(err),
 			log:     r.Text(diagnose.FirstLine(err.Error())),
 		}
 		for i := range f.sources {

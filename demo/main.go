@@ -72,7 +72,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer os.RemoveAll(dir)
-	env, err := s.ProcessEnv(id, dir, getenv("PATH"))
+	env, err := s.ProcessEnv(id, dir)
 	if err != nil {
 		return err
 	}

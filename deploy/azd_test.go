@@ -156,8 +156,9 @@ func TestAzureYAML(t *testing.T) {
 	w := web(y)
 	run := exec.Command("sh", "-c", str(w["hooks"].(map[string]any)["prepackage"].(map[string]any)["run"]))
 	run.Dir = filepath.Join(repo, str(w["project"]))
-	// What azd's own environment gives a hook, and go where a developer has it.
-	run.Env = append(os.Environ(), "PATH="+filepath.Dir(goBin)+":/usr/bin:/bin")
+	// What azd's own environment gives a hook, and go where a developer has
+	// it, on a Mac: the package is for App Service's linux/amd64 all the same.
+	run.Env = append(os.Environ(), "PATH="+filepath.Dir(goBin)+":/usr/bin:/bin", "GOOS=darwin", "GOARCH=arm64")
 	if out, err := run.CombinedOutput(); err != nil {
 		t.Fatalf("the prepackage hook: %v\n%s", err, out)
 	}
@@ -173,6 +174,9 @@ func TestAzureYAML(t *testing.T) {
 	if f, err := elf.Open(filepath.Join(dist, "keyvault-msi-go")); err != nil {
 		t.Error(err)
 	} else {
+		if f.Machine != elf.EM_X86_64 || f.OSABI != elf.ELFOSABI_NONE {
+			t.Errorf("the binary in dist is for %v (%v); want linux/amd64, what App Service runs", f.Machine, f.OSABI)
+		}
 		for _, p := range f.Progs {
 			if p.Type == elf.PT_INTERP {
 				t.Error("the binary in dist is dynamically linked: App Service's Node image may lack its libraries")
@@ -308,6 +312,55 @@ func mainBicepRules(b mainBicep, template map[string]any, params map[string]any,
 		}
 	}
 	return bad
+}
+
+// TestCustomLanguageEnabled: azd treats a custom-language service as an
+// alpha feature and, on a fresh install, stops with a panic before any
+// hook runs (Azure/azure-dev 1.31, cli/azd/cmd/container.go: the
+// "language.custom" feature; pkg/alpha/alpha_feature_manager.go reads it
+// from azd's config or AZD_ALPHA_ENABLE_LANGUAGE_CUSTOM). Wherever the
+// project runs azd, the switch is on: the README's steps, the azd
+// workflow's job and the dev container.
+func TestCustomLanguageEnabled(t *testing.T) {
+	t.Parallel()
+	y := readAzureYAML(t)
+	if lang := str(y["services"].(map[string]any)["web"].(map[string]any)["language"]); lang != "custom" {
+		t.Skipf("azure.yaml's language is %s, not custom", lang)
+	}
+	const enable = "azd config set alpha.language.custom on"
+	readme := readRepoFile(t, "README.md")
+	if i, j := strings.Index(readme, enable), strings.Index(readme, "\nazd up"); i < 0 || j < 0 || i > j {
+		t.Errorf("README.md does not run %q before azd up", enable)
+	}
+	var wf struct {
+		Jobs map[string]struct {
+			Env map[string]string `yaml:"env"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal([]byte(readRepoFile(t, ".github/workflows/azure-dev.yml")), &wf); err != nil {
+		t.Fatal(err)
+	}
+	for name, job := range wf.Jobs {
+		if job.Env["AZD_ALPHA_ENABLE_LANGUAGE_CUSTOM"] != "true" {
+			t.Errorf("azure-dev.yml's job %s does not set AZD_ALPHA_ENABLE_LANGUAGE_CUSTOM=true", name)
+		}
+	}
+	// devcontainer.json is JSON with // comment lines.
+	var dc struct {
+		ContainerEnv map[string]string `json:"containerEnv"`
+	}
+	var lines []string
+	for _, line := range strings.Split(readRepoFile(t, ".devcontainer/devcontainer.json"), "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "//") {
+			lines = append(lines, line)
+		}
+	}
+	if err := json.Unmarshal([]byte(strings.Join(lines, "\n")), &dc); err != nil {
+		t.Fatal(err)
+	}
+	if dc.ContainerEnv["AZD_ALPHA_ENABLE_LANGUAGE_CUSTOM"] != "true" {
+		t.Error("the dev container does not set AZD_ALPHA_ENABLE_LANGUAGE_CUSTOM=true")
+	}
 }
 
 // TestMainBicep checks infra/main.bicep and main.parameters.json against

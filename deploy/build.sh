@@ -43,8 +43,10 @@ fi
 echo "Building with $("$go" version)"
 mkdir -p "$target"
 cd "$src"
-# A static binary runs on any of App Service's Linux images.
-CGO_ENABLED=0 GOTOOLCHAIN=local "$go" build -trimpath -ldflags="-s -w" -o "$target/keyvault-msi-go.new" .
+# A static binary runs on any of App Service's Linux images, which are
+# linux/amd64 whatever machine builds it: azd's prepackage hook runs this on
+# the developer's Mac or an Apple-silicon dev container too.
+CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOTOOLCHAIN=local "$go" build -trimpath -ldflags="-s -w" -o "$target/keyvault-msi-go.new" .
 mv "$target/keyvault-msi-go.new" "$target/keyvault-msi-go"
 cp "$src/deploy/startup.sh" "$target/startup.sh"
 echo "Built $target/keyvault-msi-go; App Service starts it with the startup command: bash /home/site/wwwroot/startup.sh"

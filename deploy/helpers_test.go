@@ -7,6 +7,7 @@ package deploy
 import (
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,6 +19,16 @@ import (
 
 // repoFile is a file of the repository, seen from this folder.
 func repoFile(name string) string { return filepath.Join("..", name) }
+
+// readRepoFile is the text of the repository's file name.
+func readRepoFile(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(repoFile(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
 
 func freePort(t *testing.T) string {
 	t.Helper()

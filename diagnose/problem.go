@@ -88,13 +88,20 @@ type AuthError struct {
 	Failed    *Source
 	Err       error
 	Transport error
+	// Also are the developer tools asked after Failed, in order, when
+	// Failed is one: each failed too.
+	Also []*AuthError
 }
 
 func (e *AuthError) Error() string {
 	if e.Failed == nil {
 		return "no credential source is configured"
 	}
-	return e.Failed.Name + ": " + e.Err.Error()
+	msg := e.Failed.Name + ": " + e.Err.Error()
+	for _, a := range e.Also {
+		msg += "; " + a.Error()
+	}
+	return msg
 }
 
 func (e *AuthError) Unwrap() []error { return []error{e.Err, e.Transport} }
@@ -202,6 +209,9 @@ func (x explainer) authProblem(ae *AuthError) *Problem {
 	if ae.Failed == nil {
 		return x.noIdentity()
 	}
+	if len(ae.Also) > 0 {
+		return x.everyToolFailed(ae)
+	}
 	s, detail := ae.Failed, SourceDetail(ae.Err)
 	if p := x.tenantMismatch(s, detail); p != nil {
 		return p
@@ -227,6 +237,22 @@ func (x explainer) authProblem(ae *AuthError) *Problem {
 		Cause:  detail,
 		Fixes:  []Fix{{Text: "Check the service principal's settings: AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH."}},
 	}
+}
+
+// everyToolFailed is the problem when each developer tool failed: each
+// one's cause, and each one's fix, in the chain's order, for the developer
+// may use either tool.
+func (x explainer) everyToolFailed(ae *AuthError) *Problem {
+	first := *ae
+	first.Also = nil
+	p := x.authProblem(&first)
+	for _, a := range ae.Also {
+		q := x.authProblem(a)
+		p.Title += "; " + q.Title
+		p.Cause += " " + q.Cause
+		p.Fixes = append(p.Fixes, q.Fixes...)
+	}
+	return p
 }
 
 // noIdentity is the page when no source is configured. It is known at

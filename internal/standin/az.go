@@ -31,22 +31,30 @@ func (s *Server) WriteAzCLI(dir string, state AzState) error {
 		token, exp := s.MintToken(UserClaims())
 		body := fmt.Sprintf(`{"accessToken": %q, "expiresOn": %q, "expires_on": %d, "subscription": "00000000-0000-4000-8000-000000000000", "tenant": %q, "tokenType": "Bearer"}`,
 			token, exp.Local().Format("2006-01-02 15:04:05.000000"), exp.Unix(), Tenant)
-		script += "cat <<'JSON'\n" + body + "\nJSON\n"
+		script += printf(body+"\n", "")
 	case AzLoggedOut:
-		// Azure/sap-automation#588: stderr "ERROR: Please run 'az login' to setup account.", exit 1.
+		// Azure/sap-automation#588: stderr "ERROR: Please run 'az login' to
+		// setup account.", exit 1; Debian's azure-cli 2.45, signed out, wrote
+		// exactly this line here (TestRealAzureCLISignedOut).
 		script += `echo "ERROR: Please run 'az login' to setup account." >&2` + "\nexit 1\n"
 	case AzExpired:
 		// MicrosoftDocs/executable-docs#667: the refresh token failed a
 		// sign-in frequency check; az asks for an interactive login.
 		issued := time.Now().Add(-13 * time.Hour).UTC().Format("2006-01-02T15:04:05.0000000Z")
-		script += "cat >&2 <<'ERR'\n" +
-			"ERROR: AADSTS70043: The refresh token has expired or is invalid due to sign-in frequency checks by conditional access. The token was issued on " + issued +
-			" and the maximum allowed lifetime for this request is 43200. Trace ID: " + newUUID() + " Correlation ID: " + newUUID() + " Timestamp: " + time.Now().UTC().Format("2006-01-02 15:04:05Z") + "\n" +
-			"Interactive authentication is needed. Please run:\naz login --scope https://vault.azure.net/.default\nERR\nexit 1\n"
+		script += printf("ERROR: AADSTS70043: The refresh token has expired or is invalid due to sign-in frequency checks by conditional access. The token was issued on "+issued+
+			" and the maximum allowed lifetime for this request is 43200. Trace ID: "+newUUID()+" Correlation ID: "+newUUID()+" Timestamp: "+time.Now().UTC().Format("2006-01-02 15:04:05Z")+"\n"+
+			"Interactive authentication is needed. Please run:\naz login --scope https://vault.azure.net/.default\n", ">&2") + "exit 1\n"
 	default:
 		return fmt.Errorf("unknown az state %q", state)
 	}
 	return os.WriteFile(filepath.Join(dir, "az"), []byte(script), 0o755)
+}
+
+// printf is a shell line that writes text exactly, to redirect (">&2" for
+// stderr, "" for stdout), with the shell's builtin printf: a stand-in
+// needs nothing on PATH, so a test's PATH holds only what it chose.
+func printf(text, redirect string) string {
+	return "printf '%s' '" + strings.ReplaceAll(text, "'", `'\''`) + "' " + redirect + "\n"
 }
 
 // toolScript starts a stand-in for the command-line tool named tool: it

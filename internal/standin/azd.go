@@ -4,41 +4,58 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // WriteAzd writes an `azd` stand-in into dir, to be put first on PATH.
-// Logged in, `azd auth token -o json --no-prompt --scope …` prints a token
-// for the developer (UserClaims) that this stand-in's vault accepts, in
-// azd's shape {"token", "expiresOn"} (azidentity 1.15,
-// azure_developer_cli_credential.go); otherwise it fails as azd does, with
-// azd's own stderr. Each call's arguments are appended to dir/azd.log. The
-// states are AzState's: an azd login is a login as az's is.
+// Logged in, `azd auth token --output=json --no-prompt --scope=…` prints a
+// token for the developer (UserClaims) that this stand-in's vault accepts;
+// otherwise it fails as azd does. Each answer is azd 1.31.2's, byte for
+// byte, read from its source (Azure/azure-dev, cli/azd) and, where a
+// signed-out azd built from that source could show it, run here. Each
+// call's arguments are appended to dir/azd.log. The states are AzState's:
+// an azd login is a login as az's is.
 func (s *Server) WriteAzd(dir string, state AzState) error {
 	script := toolScript(dir, "azd", "auth token")
 	switch state {
 	case AzLoggedIn:
+		// cmd/auth_token.go formats contracts.AuthTokenResult with
+		// pkg/output/json.go: json.MarshalIndent(…, "", "  ") and a newline;
+		// expiresOn is RFC 3339 (pkg/contracts/auth_token.go).
 		token, exp := s.MintToken(UserClaims())
-		body := fmt.Sprintf(`{"token": %q, "expiresOn": %q}`, token, exp.UTC().Format("2006-01-02T15:04:05Z"))
-		script += "cat <<'JSON'\n" + body + "\nJSON\n"
+		script += printf(fmt.Sprintf("{\n  \"token\": %q,\n  \"expiresOn\": %q\n}\n", token, exp.UTC().Format(time.RFC3339)), "")
 	case AzLoggedOut:
-		// azd before 1.23.7 writes its error as a consoleMessage line on
-		// stderr (azidentity 1.15, developer_credential_util_test.go); the
-		// text is azd's ErrNoCurrentUser, which Azure/azure-sdk-for-js's
-		// AzureDeveloperCliCredential matches: "not logged in, run `azd auth
-		// login` to login".
-		script += "cat >&2 <<'ERR'\n" +
-			`{"type":"consoleMessage","timestamp":"2026-04-14T22:03:37.687535934Z","data":{"message":"\nERROR: not logged in, run ` + "`azd auth login`" + ` to login\n\n"}}` +
-			"\nERR\nexit 1\n"
+		// pkg/auth/errors.go's ErrNoCurrentUser, written by
+		// cmd/middleware/ux.go as "\nERROR: %s" in a consoleMessage line
+		// (pkg/input/console.go: Message). A signed-out azd 1.31.2 built
+		// here wrote exactly this, exit code 1.
+		script += printf(`{"type":"consoleMessage","timestamp":"`+time.Now().UTC().Format(time.RFC3339Nano)+
+			`","data":{"message":"\nERROR: not logged in, run `+"`azd auth login`"+` to login\n"}}`+"\n", ">&2") + "exit 1\n"
 	case AzExpired:
-		// azd 1.23.7 and later: a structured error line (azidentity 1.15,
-		// developer_credential_util_test.go), here for a refresh token
-		// that expired from inactivity, which azd users meet
-		// (Azure/azure-dev#2675, #7541), in Entra ID's words
-		// (Azure/azure-cli#14244).
-		script += "cat >&2 <<'ERR'\n" +
-			`{"type":"consoleMessage","timestamp":"2026-04-14T22:02:36.154700776Z","data":{"message":"\n"}}` + "\n" +
-			`{"error":"AADSTS700082: The refresh token has expired due to inactivity. The token was issued on 2026-08-01T09:12:44.5811650Z and was inactive for 90.00:00:00.","message":"Authentication with Azure failed.","suggestion":"Run 'azd auth login' to sign in again."}` +
-			"\nERR\nexit 1\n"
+		// An expired refresh token (AADSTS700082, invalid_grant) is
+		// pkg/auth/errors.go's ReLoginRequiredError, wrapped in an
+		// ErrorWithSuggestion whose scenario is "login expired" and whose
+		// login command names --tenant-id and each scope that is not ARM's;
+		// cmd/middleware/ux.go writes it with MessageUxItem, one JSON line
+		// (pkg/output/ux/error_with_suggestion.go: MarshalJSON). The
+		// description is Entra ID's (Azure/azure-cli#14244), here for a
+		// refresh token that expired from inactivity, which azd users meet
+		// (Azure/azure-dev#2675, #7541).
+		// The flags may be "--name=value" or "--name value", as cobra reads them.
+		script += `login='azd auth login' tenant= scopes= prev=
+for a in "$@"; do
+  case "$prev $a" in
+    *' --tenant-id='*) tenant=${a#--tenant-id=} ;; '--tenant-id '*) tenant=$a ;;
+    *' --scope='*) scopes="$scopes --scope ${a#--scope=}" ;; '--scope '*) scopes="$scopes --scope $a" ;;
+  esac
+  prev=$a
+done
+[ -n "$tenant" ] && login="$login --tenant-id $tenant"
+login="$login$scopes"
+` + `printf '%s%s%s\n' '{"error":"AADSTS700082: The refresh token has expired due to inactivity. The token was issued on 2026-08-01T09:12:44.5811650Z and was inactive for 90.00:00:00. Trace ID: ` +
+			newUUID() + ` Correlation ID: ` + newUUID() + ` Timestamp: 2026-11-02 09:12:44Z","message":"Login expired.","suggestion":"login expired, run ` + "`" + `' "$login" '` + "`" + ` to acquire a new token."}' >&2
+exit 1
+`
 	default:
 		return fmt.Errorf("unknown azd state %q", state)
 	}

@@ -365,16 +365,13 @@ type Identity string
 
 // The identities a stand-in can play.
 const (
-	AppService       Identity = "appservice" // IDENTITY_ENDPOINT + IDENTITY_HEADER, 2019-08-01
-	AppServiceLegacy Identity = "legacy"     // MSI_ENDPOINT + MSI_SECRET, 2017-09-01
-	ServicePrincipal Identity = "sp"         // AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET
-	AzureCLI         Identity = "cli"        // the developer's az login (ProcessEnv writes an az stand-in)
-	// AzureDeveloperCLI is the developer's azd auth login (ProcessEnv writes an
-	// azd stand-in), chosen with AZURE_TOKEN_CREDENTIALS so that an az on the
-	// machine's PATH does not come first.
-	AzureDeveloperCLI Identity = "azd"
-	Workload          Identity = "workload" // AKS workload identity: AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID, AZURE_TENANT_ID
-	IMDS              Identity = "imds"     // a virtual machine's identity, chosen with AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential
+	AppService        Identity = "appservice" // IDENTITY_ENDPOINT + IDENTITY_HEADER, 2019-08-01
+	AppServiceLegacy  Identity = "legacy"     // MSI_ENDPOINT + MSI_SECRET, 2017-09-01
+	ServicePrincipal  Identity = "sp"         // AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET
+	AzureCLI          Identity = "cli"        // the developer's az login (ProcessEnv writes an az stand-in)
+	AzureDeveloperCLI Identity = "azd"        // the developer's azd auth login (ProcessEnv writes an azd stand-in)
+	Workload          Identity = "workload"   // AKS workload identity: AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID, AZURE_TENANT_ID
+	IMDS              Identity = "imds"       // a virtual machine's identity, chosen with AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential
 	ContainerApps     Identity = "containerapps"
 )
 
@@ -401,9 +398,7 @@ func (s *Server) Env(id Identity) (map[string]string, error) {
 		env["AZURE_TENANT_ID"] = Tenant
 		env["AZURE_CLIENT_ID"] = ServicePrincipalID
 		env["AZURE_CLIENT_SECRET"] = ClientSecret
-	case AzureCLI:
-	case AzureDeveloperCLI:
-		env["AZURE_TOKEN_CREDENTIALS"] = "AzureDeveloperCLICredential"
+	case AzureCLI, AzureDeveloperCLI:
 	case Workload:
 		// As the AKS webhook injects them (Azure Workload Identity docs,
 		// "Quick start"), AZURE_AUTHORITY_HOST included.
@@ -436,28 +431,27 @@ func (s *Server) Env(id Identity) (map[string]string, error) {
 
 // ProcessEnv is Env plus what a separate process needs to reach and trust
 // the stand-in through azcore's default transport: HTTPS_PROXY, and
-// SSL_CERT_FILE naming the CA written into dir. path is the PATH to give
-// the process; for AzureCLI an az stand-in written into dir comes first,
-// for AzureDeveloperCLI an azd one.
-func (s *Server) ProcessEnv(id Identity, dir, path string) ([]string, error) {
+// SSL_CERT_FILE naming the CA written into dir. The process's PATH is dir
+// alone, where the az stand-in is written for AzureCLI and the azd one for
+// AzureDeveloperCLI: never an az or azd the machine has, which would come
+// first or answer for a real Azure.
+func (s *Server) ProcessEnv(id Identity, dir string) ([]string, error) {
 	env, err := s.Env(id)
 	if err != nil {
 		return nil, err
 	}
-	env["PATH"] = path
+	env["PATH"] = dir
 	if id == AzureCLI {
 		state := map[Fault]AzState{FaultAzLoggedOut: AzLoggedOut, FaultAzExpired: AzExpired}[s.currentFault()]
 		if err := s.WriteAzCLI(dir, cmp.Or(state, AzLoggedIn)); err != nil {
 			return nil, err
 		}
-		env["PATH"] = dir + string(os.PathListSeparator) + path
 	}
 	if id == AzureDeveloperCLI {
 		state := map[Fault]AzState{FaultAzdLoggedOut: AzLoggedOut, FaultAzdExpired: AzExpired}[s.currentFault()]
 		if err := s.WriteAzd(dir, cmp.Or(state, AzLoggedIn)); err != nil {
 			return nil, err
 		}
-		env["PATH"] = dir + string(os.PathListSeparator) + path
 	}
 	if id == ServicePrincipal && s.currentFault() == FaultBadCert {
 		// A certificate Entra ID has not registered: sign in with it.

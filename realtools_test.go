@@ -1,0 +1,89 @@
+package main
+
+import (
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
+)
+
+// TestRealAzureCLISignedOut runs the machine's own Azure CLI, signed out
+// (an empty AZURE_CONFIG_DIR), as GitHub's runner and the dev container
+// have it: it writes the stand-in's signed-out answer byte for byte, the
+// app offers az login for it, and beside it a signed-in azd reads the
+// secret, as DefaultAzureCredential would. .ci/run installs Debian's
+// azure-cli so that CI runs it.
+func TestRealAzureCLISignedOut(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the Azure CLI")
+	}
+	realAz, err := exec.LookPath("az")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("no az on PATH: .ci/run installs azure-cli")
+		}
+		t.Skip("no az on PATH: install the Azure CLI (apt-get install azure-cli) to run this test; .ci/run does")
+	}
+	t.Setenv("AZURE_CONFIG_DIR", t.TempDir()) // az reads it from the process: signed out
+	s := startStandIn(t, standin.Options{})
+
+	// The same words, byte for byte, and the same exit code, for the app's command.
+	args := []string{"account", "get-access-token", "-o", "json", "--resource", "https://vault.azure.net", "--tenant", standin.Tenant}
+	standIns := t.TempDir()
+	if err := s.WriteAzCLI(standIns, standin.AzLoggedOut); err != nil {
+		t.Fatal(err)
+	}
+	realOut, realErr := runForStderr(realAz, args)
+	modelOut, modelErr := runForStderr(filepath.Join(standIns, "az"), args)
+	if realOut != modelOut || realErr != modelErr {
+		t.Errorf("the real az wrote %q (%v); the stand-in %q (%v)", realOut, realErr, modelOut, modelErr)
+	}
+
+	for _, tt := range []struct {
+		name       string
+		azd        standin.AzState // "" for no azd
+		wantStatus int
+		want       []string
+		wantFixes  []string
+	}{
+		{"az alone", "", http.StatusBadGateway, []string{"Azure CLI: not signed in", `{"name":"Azure CLI","status":"failed","detail":"ERROR: Please run 'az login' to setup account."}`}, []string{"az login"}},
+		{"azd signed in beside it", standin.AzLoggedIn, http.StatusOK, []string{`{"name":"Azure Developer CLI","status":"used"}`, `"source":"Azure Developer CLI"`}, nil},
+		{"azd signed out beside it", standin.AzLoggedOut, http.StatusBadGateway, []string{"Azure CLI: not signed in; Azure Developer CLI: not signed in"}, []string{"az login", "azd auth login"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.Symlink(realAz, filepath.Join(dir, "az")); err != nil {
+				t.Fatal(err)
+			}
+			if tt.azd != "" {
+				if err := s.WriteAzd(dir, tt.azd); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// A slow machine's first az run takes 10 s or more.
+			app := startApp(t, envFor(t, s, standin.AzureCLI, "PATH", dir, "REQUEST_TIMEOUT", "60s"), s)
+			resp, body := fetch(t, "GET", app.URL+"/", "application/json")
+			if got, want := resp.StatusCode, tt.wantStatus; got != want {
+				t.Errorf("GET / = %d; want %d\n%s", got, want, body)
+			}
+			containsAll(t, "JSON view", body, tt.want...)
+			if tt.wantFixes != nil {
+				checkFixes(t, body, tt.wantFixes, nil)
+			}
+		})
+	}
+}
+
+// runForStderr runs tool with args and returns what it wrote on stdout
+// and stderr, and how it ended.
+func runForStderr(tool string, args []string) (string, string) {
+	var out strings.Builder
+	cmd := exec.Command(tool, args...)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	_ = cmd.Run() // how it ended is the ProcessState
+	return out.String(), cmd.ProcessState.String()
+}
