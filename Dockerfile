@@ -17,6 +17,9 @@ FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/keyvault-msi-go /keyvault-msi-go
 USER nonroot:nonroot
 ENV PORT=8080
+# Inside a container, loopback is the container's own: docker run -p
+# reaches the app only on the container's interface.
+ENV LISTEN_ADDR=0.0.0.0
 EXPOSE 8080
 # Exec form: the app is PID 1 and receives the platform's SIGTERM itself.
 ENTRYPOINT ["/keyvault-msi-go"]

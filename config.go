@@ -39,6 +39,13 @@ type config struct {
 	// Reference is SECRET_FROM_REFERENCE: App Service's Key Vault
 	// reference to the same secret, as the platform passed it on.
 	Reference string
+	// Local is a run on a developer's machine: no Azure host, no managed
+	// or workload identity. It listens on loopback only, unless
+	// LISTEN_ADDR (ListenAddr) says where, and answers only to local names
+	// and LocalNames.
+	Local      bool
+	ListenAddr string
+	LocalNames []string
 
 	// Problems are invalid settings. They are shown on / with status 500
 	// and never stop the process: /ping answers regardless.
@@ -82,6 +89,7 @@ func loadConfig(getenv func(string) string) config {
 		Reference:          getenv(referenceSetting),
 	}
 	c.PortVar, c.Port = firstSet(getenv, defaultPort, "PORT", "FUNCTIONS_CUSTOMHANDLER_PORT", "HTTP_PLATFORM_PORT")
+	c.Local, c.ListenAddr, c.LocalNames = localRun(getenv, c)
 	c.ProxyVar, c.Proxy = firstSet(getenv, "", "HTTPS_PROXY", "https_proxy")
 
 	if err := checkSecretName(c.SecretName); err != "" {
@@ -126,6 +134,22 @@ func loadConfig(getenv func(string) string) config {
 		c.Problems[i].Found = r.Text(c.Problems[i].Found)
 	}
 	return c
+}
+
+// localRun reports whether the app runs on a developer's machine rather
+// than an Azure host (App Service, Functions, Container Apps, AKS, a
+// virtual machine's identity), where LISTEN_ADDR widens it, and the names
+// besides localhost it serves: Codespaces' forwarded name for the port,
+// https://<CODESPACE_NAME>-<port>.<GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN>
+// (GitHub docs, "Default environment variables for your codespace").
+func localRun(getenv func(string) string, c config) (bool, string, []string) {
+	onAzure := c.Host.Name != "" || c.IdentityEndpoint != "" || c.MSIEndpoint != "" || c.FederatedTokenFile != "" ||
+		getenv("KUBERNETES_SERVICE_HOST") != "" || getenv("AZURE_TOKEN_CREDENTIALS") == "ManagedIdentityCredential"
+	var names []string
+	if cs, domain := getenv("CODESPACE_NAME"), getenv("GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN"); cs != "" && domain != "" {
+		names = append(names, cs+"-"+c.Port+"."+domain)
+	}
+	return !onAzure, getenv("LISTEN_ADDR"), names
 }
 
 // referenceSetting is the app setting that holds App Service's Key Vault

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
+	"github.com/Azure-Samples/keyvault-msi-go/loopback"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -84,7 +85,11 @@ type view struct {
 func newServer(logger *slog.Logger, cfg config, creds *chain, reader *secretReader, pg *page) http.Handler {
 	mux := http.NewServeMux()
 	addRoutes(mux, logger, cfg, creds, reader, pg)
-	return logRequests(logger, securityHeaders(pg.csp, cfg.Host.Name != "", refuseBodies(mux)))
+	var h http.Handler = refuseBodies(mux)
+	if cfg.Local {
+		h = loopback.OnlyLocalNames(h, cfg.LocalNames...)
+	}
+	return logRequests(logger, securityHeaders(pg.csp, cfg.Host.Name != "", h))
 }
 
 // addRoutes lists every route. GET patterns also answer HEAD; ServeMux

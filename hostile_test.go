@@ -178,7 +178,7 @@ func TestBodylessRequestsAreCutOff(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { conn.Close() })
-		if _, err := io.WriteString(conn, "GET /ping HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n"); err != nil {
+		if _, err := io.WriteString(conn, "GET /ping HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\n"); err != nil {
 			t.Fatal(err)
 		}
 		go func() {
@@ -479,5 +479,37 @@ func TestViewerGivesUpOnASharedRefresh(t *testing.T) {
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil).WithContext(ctx))
 	if rec.Code == http.StatusOK || strings.Contains(rec.Body.String(), "Secret read from Key Vault") {
 		t.Errorf("GET / whose viewer gave up = %d:\n%s\nwant a failure page", rec.Code, rec.Body)
+	}
+}
+
+// TestSDKPanicContained: an answer that makes the Azure SDK panic (a
+// challenge whose authorization URL names no tenant: keyvault/internal
+// 1.2.0 indexes it regardless) is a 502 page, for each view, with or
+// without the cache's shared refresh, and the process serves on.
+func TestSDKPanicContained(t *testing.T) {
+	t.Parallel()
+	for _, ttl := range []string{"0", "1h"} {
+		t.Run("SECRET_CACHE_TTL="+ttl, func(t *testing.T) {
+			t.Parallel()
+			vault := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				// The resource passes azsecrets' check (the request's host,
+				// 127.0.0.1:port, ends with "." and its host); the
+				// authorization names no tenant.
+				_, port, _ := net.SplitHostPort(r.Host)
+				w.Header().Set("WWW-Authenticate", `Bearer authorization="https://login.microsoftonline.com", resource="https://0.0.1:`+port+`"`)
+				w.WriteHeader(http.StatusUnauthorized)
+			}))
+			t.Cleanup(vault.Close)
+			env := map[string]string{"KEY_VAULT_URL": vault.URL + "/", "AZURE_TENANT_ID": standin.Tenant, "AZURE_CLIENT_ID": standin.ServicePrincipalID,
+				"AZURE_CLIENT_SECRET": standin.ClientSecret, "PATH": t.TempDir(), "SECRET_CACHE_TTL": ttl}
+			app := startHostileApp(t, env, vault.Client())
+			for range 2 {
+				resp, body := fetch(t, "GET", app.URL+"/", "application/json")
+				checkProblem(t, resp, body, failureCase{wantStatus: 502, wantTitle: "Key Vault's answer could not be read"})
+			}
+			if resp, _ := fetch(t, "GET", app.URL+"/ping", ""); resp.StatusCode != http.StatusOK {
+				t.Errorf("GET /ping = %d after the panics; want 200", resp.StatusCode)
+			}
+		})
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
+	"github.com/Azure-Samples/keyvault-msi-go/loopback"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 )
@@ -49,17 +50,19 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", ":"+cfg.Port)
+	lns, err := listen(cfg)
 	if err != nil {
 		return fmt.Errorf("listening on port %s: %w", cfg.Port, err)
 	}
 	srv := newHTTPServer(handler, cfg, stderr)
-	logger.Info("listening", "addr", ln.Addr().String())
-
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	served := make(chan error, len(lns))
+	for _, ln := range lns {
+		logger.Info("listening", "addr", ln.Addr().String())
+		go func() { served <- srv.Serve(ln) }()
+	}
 	select {
 	case err := <-served:
+		srv.Close() // the other listeners, if any
 		return err
 	case <-ctx.Done():
 	}
@@ -70,10 +73,24 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutting down: %w", err)
 	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return err
+	for range lns {
+		if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
 	}
 	return nil
+}
+
+// listen listens where cfg says: on LISTEN_ADDR when it is set; on a
+// developer's machine, on loopback only, for the app serves the developer's
+// own sign-in; on an Azure host, on every interface, where the platform's
+// front end reaches it.
+func listen(cfg config) ([]net.Listener, error) {
+	if cfg.ListenAddr == "" && cfg.Local {
+		return loopback.Listen(cfg.Port)
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.ListenAddr, cfg.Port))
+	return []net.Listener{ln}, err
 }
 
 // newHTTPServer bounds what a slow or hostile client can hold: header

@@ -96,7 +96,17 @@ func (r *secretReader) fetch(ctx context.Context) readResult {
 	return readResult{secret: s}
 }
 
-func (r *secretReader) get(ctx context.Context) (secret, error) {
+// get reads the secret from Key Vault. A panic in the Azure SDK on a
+// malformed answer is returned as an error: azsecrets 1.5.1's challenge
+// policy indexes the challenge's authorization URL for a tenant it does
+// not check is there (keyvault/internal 1.2.0, challenge_policy.go:
+// parseTenant), and one bad answer must never end the process.
+func (r *secretReader) get(ctx context.Context) (s secret, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &diagnose.SDKPanic{Value: p}
+		}
+	}()
 	if !r.warm.Load() {
 		select {
 		case r.warming <- struct{}{}:
@@ -114,7 +124,7 @@ func (r *secretReader) get(ctx context.Context) (secret, error) {
 		return secret{}, withAuthFailure(authFailure, err)
 	}
 	r.warm.Store(true)
-	s := secret{Name: r.name, Vault: r.vault, FetchedAt: time.Now()}
+	s = secret{Name: r.name, Vault: r.vault, FetchedAt: time.Now()}
 	if resp.Value != nil {
 		s.Value = *resp.Value
 	}

@@ -2,9 +2,12 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"io"
+	"maps"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -137,5 +140,92 @@ func TestServerLimits(t *testing.T) {
 	}
 	if got, want := srv.MaxHeaderBytes, 64<<10; got != want {
 		t.Errorf("MaxHeaderBytes = %d; want %d", got, want)
+	}
+}
+
+// TestLocalRunServesThisMachineOnly runs the app as a developer does, and
+// as each Azure host does: a local run listens on loopback alone and
+// answers only to local names (a page that points its own name at
+// 127.0.0.1 gets 421, not the secret); LISTEN_ADDR widens where it
+// listens; an Azure host listens on every interface for its front end.
+func TestLocalRunServesThisMachineOnly(t *testing.T) {
+	t.Parallel()
+	laptop := map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "PATH": t.TempDir()}
+	for _, tt := range []struct {
+		name       string
+		env        []string
+		wantAddrs  string // the listening addresses' hosts, joined by spaces
+		wantRebind int    // GET /ping with Host: rebind.example
+	}{
+		{"laptop", nil, "127.0.0.1 ::1", http.StatusMisdirectedRequest},
+		{"laptop, LISTEN_ADDR widens", []string{"LISTEN_ADDR", "0.0.0.0"}, "::", http.StatusMisdirectedRequest}, // Go's dual-stack listener
+		{"laptop, Codespaces' forwarded name", []string{"CODESPACE_NAME", "rebind", "GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN", "example"}, "127.0.0.1 ::1", http.StatusMisdirectedRequest},
+		{"App Service", []string{"WEBSITE_SITE_NAME", "demo-app", "IDENTITY_ENDPOINT", "http://127.0.0.1:1/msi/token", "IDENTITY_HEADER", "h"}, "::", http.StatusOK},
+		{"AKS", []string{"KUBERNETES_SERVICE_HOST", "10.0.0.1"}, "::", http.StatusOK},
+		{"a virtual machine", []string{"AZURE_TOKEN_CREDENTIALS", "ManagedIdentityCredential"}, "::", http.StatusOK},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			env := maps.Clone(laptop)
+			env["PORT"] = freePort(t)
+			for i := 0; i+1 < len(tt.env); i += 2 {
+				env[tt.env[i]] = tt.env[i+1]
+			}
+			logs := &syncBuffer{}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- run(ctx, mapEnv(env), logs, io.Discard) }()
+			defer func() {
+				cancel()
+				if err := <-done; err != nil {
+					t.Errorf("run: %v", err)
+				}
+			}()
+			addrs := waitForListening(t, logs, len(strings.Fields(tt.wantAddrs)))
+			var hosts []string
+			for _, a := range addrs {
+				host, _, _ := net.SplitHostPort(a)
+				hosts = append(hosts, host)
+			}
+			if got := strings.Join(hosts, " "); got != tt.wantAddrs && !(tt.wantAddrs == "127.0.0.1 ::1" && got == "127.0.0.1") { // a machine without IPv6
+				t.Errorf("listening on %q; want %q", got, tt.wantAddrs)
+			}
+			_, port, _ := net.SplitHostPort(addrs[0])
+			served := map[string]int{"rebind.example": tt.wantRebind, "localhost:" + port: 200, "127.0.0.1:" + port: 200, "[::1]:" + port: 200, "app.localhost": 200}
+			if env["CODESPACE_NAME"] != "" {
+				served["rebind-"+port+".example"] = 200 // the forwarded name, and no other
+			}
+			for host, want := range served {
+				req, _ := http.NewRequest("GET", "http://127.0.0.1:"+port+"/ping", nil)
+				req.Host = host
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if got := resp.StatusCode; got != want {
+					t.Errorf("GET /ping with Host %s = %d; want %d", host, got, want)
+				}
+			}
+		})
+	}
+}
+
+var listeningAddr = regexp.MustCompile(`msg=listening addr=(\S+)`)
+
+// waitForListening waits for n "listening" lines in logs and returns their addresses.
+func waitForListening(t *testing.T, logs *syncBuffer, n int) []string {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		var addrs []string
+		for _, m := range listeningAddr.FindAllStringSubmatch(logs.String(), -1) {
+			addrs = append(addrs, m[1])
+		}
+		if len(addrs) >= n || time.Now().After(deadline) && len(addrs) > 0 {
+			return addrs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no listening line within 10s:\n%s", logs)
+		}
 	}
 }

@@ -73,8 +73,16 @@ func TestDockerfile(t *testing.T) {
 	}
 	var user string
 	var entrypoint *parser.Node
+	env := map[string]string{}
 	for _, n := range run.lines {
 		switch strings.ToLower(n.Value) {
+		case "env": // BuildKit's ENV node: key, value and separator, per variable
+			for kv := n.Next; kv != nil && kv.Next != nil; kv = kv.Next.Next.Next {
+				env[kv.Value] = kv.Next.Value
+				if kv.Next.Next == nil {
+					break
+				}
+			}
 		case "user":
 			user = n.Next.Value
 		case "entrypoint":
@@ -83,6 +91,11 @@ func TestDockerfile(t *testing.T) {
 	}
 	if name, _, _ := strings.Cut(user, ":"); name == "" || name == "root" || name == "0" {
 		t.Errorf("run stage USER %q; want a non-root user", user)
+	}
+	// A local run listens on loopback only; in a container that is the
+	// container's own, which docker run -p does not reach.
+	if env["LISTEN_ADDR"] != "0.0.0.0" {
+		t.Errorf("run stage ENV LISTEN_ADDR=%q; want 0.0.0.0, or docker run -p reaches nothing", env["LISTEN_ADDR"])
 	}
 	if entrypoint == nil || entrypoint.Attributes["json"] != true {
 		t.Errorf("ENTRYPOINT is not in exec (JSON) form: a shell would receive SIGTERM, not the app")

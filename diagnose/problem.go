@@ -110,6 +110,13 @@ func (e *AuthError) Unwrap() []error { return []error{e.Err, e.Transport} }
 // already retried what can be retried.
 func (*AuthError) NonRetriable() {}
 
+// SDKPanic is a panic in the Azure SDK while it read an upstream's
+// answer, recovered: the answer was malformed in a way the SDK does not
+// check for.
+type SDKPanic struct{ Value any }
+
+func (e *SDKPanic) Error() string { return fmt.Sprintf("the Azure SDK failed on the answer: %v", e.Value) }
+
 // Explain classifies err, the failure to read the secret, once, and
 // returns its problem with every text redacted of f.Secrets.
 func Explain(err error, f Facts) *Problem {
@@ -161,7 +168,16 @@ func (x explainer) explain(err error) *Problem {
 	if p := x.networkProblem(err); p != nil {
 		return p
 	}
+	var sdkPanic *SDKPanic
 	switch {
+	case errors.As(err, &sdkPanic):
+		return &Problem{
+			Status: http.StatusBadGateway,
+			Title:  "Key Vault's answer could not be read",
+			Cause: "The server at " + x.cfg.VaultURL + " answered in a shape Key Vault never uses, and the Azure SDK failed on it (" + FirstLine(err.Error()) +
+				"). A proxy or a server other than Key Vault may be answering for the vault's name.",
+			Fixes: []Fix{{Text: "See what answers for the vault: Key Vault's own answer names login.microsoftonline.com and a tenant in its WWW-Authenticate header.", Command: cmd("curl", "-sSI", x.cfg.VaultURL)}},
+		}
 	case errors.As(err, &ae):
 		return x.authProblem(ae)
 	case errors.As(err, &respErr):
