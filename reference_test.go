@@ -203,3 +203,24 @@ func TestReferenceStatusTable(t *testing.T) {
 		t.Errorf("docs/references.md's status table lists %q; want each of App Service's statuses, in order: %q", rows, statuses)
 	}
 }
+
+// TestMalformedReferenceNeverFatal: an unresolved reference whose
+// SecretUri does not parse (a typo such as :443x, or %zz) is named on the
+// page; the app starts and /ping answers, so App Service does not restart
+// it in a loop.
+func TestMalformedReferenceNeverFatal(t *testing.T) {
+	t.Parallel()
+	for _, uri := range []string{"https://kv.vault.azure.net:443x/secrets/secret/", "https://kv.vault.azure.net/secrets/se%zzcret/"} {
+		t.Run(uri, func(t *testing.T) {
+			t.Parallel()
+			s := startStandIn(t, standin.Options{})
+			env := envFor(t, s, standin.AppServiceLegacy, "SECRET_FROM_REFERENCE", "@Microsoft.KeyVault(SecretUri="+uri+")", "PATH", t.TempDir())
+			app := startApp(t, env, s)
+			if resp, _ := fetch(t, "GET", app.URL+"/ping", ""); resp.StatusCode != 200 {
+				t.Errorf("GET /ping = %d; want 200", resp.StatusCode)
+			}
+			_, body := fetch(t, "GET", app.URL+"/", "application/json")
+			containsAll(t, "JSON view", body, `"state":"unresolved"`, "Its syntax is not one App Service reads")
+		})
+	}
+}

@@ -42,9 +42,12 @@ func ParseReference(v string) (ref Reference, ok bool) {
 		fields[strings.ToLower(strings.TrimSpace(k))] = strings.TrimSpace(val)
 	}
 	if uri := fields["secreturi"]; uri != "" {
-		u, err := url.Parse(uri)
+		u, err := url.Parse(uri) // a typo such as :443x or %zz does not parse
+		if err != nil {
+			return Reference{}, false
+		}
 		parts := strings.Split(strings.Trim(u.EscapedPath(), "/"), "/")
-		if err != nil || u.Host == "" || len(parts) < 2 || len(parts) > 3 || parts[0] != "secrets" {
+		if u.Host == "" || len(parts) < 2 || len(parts) > 3 || parts[0] != "secrets" {
 			return Reference{}, false
 		}
 		ref = Reference{Vault: strings.SplitN(u.Host, ".", 2)[0], Secret: parts[1]}
