@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
+	"github.com/Azure-Samples/keyvault-msi-go/proctree"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
@@ -75,6 +76,7 @@ func runCapped(ctx context.Context, tool string, args ...string) ([]byte, error)
 	stdout, stderr := &cappedBuffer{}, &cappedBuffer{}
 	run.Stdout, run.Stderr = stdout, stderr
 	run.WaitDelay = 100 * time.Millisecond // the tool's children must not hold its pipes open
+	proctree.EndTogether(run)              // and a timed-out tool leaves none behind
 	if err := run.Run(); err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%s did not answer in time: %w", name, ctx.Err())

@@ -115,7 +115,9 @@ func (*AuthError) NonRetriable() {}
 // check for.
 type SDKPanic struct{ Value any }
 
-func (e *SDKPanic) Error() string { return fmt.Sprintf("the Azure SDK failed on the answer: %v", e.Value) }
+func (e *SDKPanic) Error() string {
+	return fmt.Sprintf("the Azure SDK failed on the answer: %v", e.Value)
+}
 
 // Explain classifies err, the failure to read the secret, once, and
 // returns its problem with every text redacted of f.Secrets.

@@ -23,9 +23,9 @@ func TestParseReference(t *testing.T) {
 		{" @microsoft.keyvault(vaultname=v;secretname=s) ", true, Reference{Vault: "v", Secret: "s"}, true},
 		{"@Microsoft.KeyVault(VaultName=myvault)", true, Reference{}, false},
 		{"@Microsoft.KeyVault(SecretUri=https://myvault.vault.azure.net/keys/k)", true, Reference{}, false},
-		{"@Microsoft.KeyVault(SecretUri=https://myvault.vault.azure.net/secrets/mysecret", false, Reference{}, false}, // no closing parenthesis
+		{"@Microsoft.KeyVault(SecretUri=https://myvault.vault.azure.net/secrets/mysecret", false, Reference{}, false},       // no closing parenthesis
 		{"@Microsoft.KeyVault(SecretUri=https://myvault.vault.azure.net:443x/secrets/mysecret/)", true, Reference{}, false}, // a typo: no port
-		{"@Microsoft.KeyVault(SecretUri=https://myvault.vault.azure.net/secrets/my%zzsecret/)", true, Reference{}, false},  // a bad escape
+		{"@Microsoft.KeyVault(SecretUri=https://myvault.vault.azure.net/secrets/my%zzsecret/)", true, Reference{}, false},   // a bad escape
 		{"https://myvault.vault.azure.net/", false, Reference{}, false},
 		{"", false, Reference{}, false},
 	} {
