@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -109,7 +110,7 @@ func (c *chain) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (
 		tok, ae := ask(ctx, s, opts)
 		if ae == nil {
 			l := &issued{principal: principalFromToken(tok.Token), passedOver: failed}
-			l.principal.Source, l.principal.ExpiresOn = s.Name, tok.ExpiresOn
+			l.principal.Source, l.principal.ExpiresOn = s.Name, shownTime(tok.ExpiresOn)
 			c.last.Store(l)
 			return tok, nil
 		}
@@ -122,6 +123,18 @@ func (c *chain) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (
 	ae.Also = failed[1:]
 	diagnose.See(ctx, ae) // for the handler: see withAuthFailure
 	return azcore.AccessToken{}, ae
+}
+
+// latestShown is the latest time JSON can carry: encoding/json refuses a
+// year past 9999 (RFC 3339), and an upstream may claim one.
+var latestShown = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+
+// shownTime is t as the page may show it: no later than latestShown.
+func shownTime(t time.Time) time.Time {
+	if t.After(latestShown) {
+		return latestShown
+	}
+	return t
 }
 
 // ask gets a token from s, or says why s could not, with the last network

@@ -513,3 +513,23 @@ func TestSDKPanicContained(t *testing.T) {
 		})
 	}
 }
+
+// TestExpiryBeyondYear9999: a token whose expiry an upstream puts past
+// year 9999 (which JSON's RFC 3339 cannot carry) is shown, clamped, in
+// both views, instead of a 500 for as long as the token is cached.
+func TestExpiryBeyondYear9999(t *testing.T) {
+	t.Parallel()
+	s := startStandIn(t, standin.Options{})
+	token, _ := s.MintToken(standin.UserClaims())
+	dir := t.TempDir()
+	writeScript(t, filepath.Join(dir, "az"), `printf '%s\n' '{"accessToken": "`+token+`", "expires_on": 253402300800, "tokenType": "Bearer"}'`+"\n")
+	app := startApp(t, envFor(t, s, standin.AzureCLI, "PATH", dir), s)
+	for _, accept := range []string{"application/json", "text/html"} {
+		resp, body := fetch(t, "GET", app.URL+"/", accept)
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET / (%s) = %d; want 200\n%s", accept, resp.StatusCode, body)
+		}
+	}
+	_, body := fetch(t, "GET", app.URL+"/", "application/json")
+	containsAll(t, "JSON view", body, `"expiresOn":"9999-12-31T23:59:59Z"`)
+}
