@@ -4,7 +4,7 @@
 run: ## run the app on :8080 (export KEY_VAULT_URL first)
 	go run .
 
-FUZZ_TARGETS = FuzzParseExpiresOn FuzzPrincipalFromToken FuzzLoadConfig
+FUZZ_TARGETS = FuzzParseExpiresOn FuzzPrincipalFromToken FuzzLoadConfig FuzzCredentialsInURLs
 
 test: ## every test with the race detector, then each fuzz target for 3s
 	go test -race -count=1 ./...

@@ -344,7 +344,7 @@ func BenchmarkFailFast(b *testing.B) {
 		{"untrusted certificate", standin.FaultUntrusted, nil},
 		{"RBAC denial (403)", standin.FaultRBAC, nil},
 		{"secret not found (404)", standin.FaultNotFound, nil},
-		{"wrong client secret (AADSTS7000215)", "", []string{"AZURE_CLIENT_SECRET", "wrong"}},
+		{"wrong client secret (AADSTS7000215)", "", []string{"AZURE_CLIENT_SECRET", "Xk78Q~an0ther-0ld-s3cret-pasted.by.mistake"}},
 		{"for contrast, retried: Key Vault 503", standin.FaultUnavailable, nil},
 	}
 	for _, tc := range cases {

@@ -46,6 +46,9 @@ type config struct {
 	Local      bool
 	ListenAddr string
 	LocalNames []string
+	// urlCredentials are the user names and passwords in the URLs the user
+	// set (KEY_VAULT_URL, HTTPS_PROXY), which no page or log may show.
+	urlCredentials []string
 
 	// Problems are invalid settings. They are shown on / with status 500
 	// and never stop the process: /ping answers regardless.
@@ -100,6 +103,7 @@ func loadConfig(getenv func(string) string) config {
 	if vault == "" && getenv("KEY_VAULT_URI") != "" {
 		vaultVar, vault = "KEY_VAULT_URI", getenv("KEY_VAULT_URI")
 	}
+	c.urlCredentials = append(diagnose.URLCredentials(vault), diagnose.URLCredentials(c.Proxy)...)
 	if err := checkVaultURL(vault); err != "" {
 		c.Problems = append(c.Problems, setting(vaultVar, vault, err, exampleVaultURL))
 	} else {
@@ -359,7 +363,8 @@ func (c config) secrets() []string {
 	if diagnose.IsReference(resolved) {
 		resolved = ""
 	}
-	return []string{c.IdentityHeader, c.MSISecret, c.ClientSecret, c.CertificatePass, proxyPassword, resolved}
+	secrets := []string{c.IdentityHeader, c.MSISecret, c.ClientSecret, c.CertificatePass, proxyPassword, resolved}
+	return append(secrets, c.urlCredentials...)
 }
 
 // facts is what a diagnosis needs to know of the app, with p the

@@ -87,7 +87,7 @@ func failureCases(certFile string) []failureCase {
 			wantFixes: []string{"curl -sSI https://<vault-host>/"}},
 
 		// Microsoft Entra ID, for a service principal
-		{name: "wrong client secret", id: sp, env: []string{"AZURE_CLIENT_SECRET", "wrong"}, wantStatus: 502, wantTitle: "the client secret is wrong",
+		{name: "wrong client secret", id: sp, env: []string{"AZURE_CLIENT_SECRET", "Xk78Q~an0ther-0ld-s3cret-pasted.by.mistake"}, wantStatus: 502, wantTitle: "the client secret is wrong",
 			wantFixes: []string{"az ad app credential reset --id " + standin.ServicePrincipalID + " --append --query password -o tsv"}, wantSource: "failed"},
 		{name: "expired client secret", fault: standin.FaultExpiredSecret, id: sp, wantStatus: 502, wantTitle: "the client secret has expired",
 			wantFixes: []string{"az ad app credential reset --id " + standin.ServicePrincipalID + " --append --query password -o tsv"}},

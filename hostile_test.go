@@ -52,6 +52,14 @@ func TestCredentialsInURLsNeverShown(t *testing.T) {
 			"curl -sSI --proxy http://<proxyhost> --proxy-user '<user>' https://<vault-host>/", []string{proxyPass}},
 		{"KEY_VAULT_URL with a password", "", []string{"KEY_VAULT_URL", "https://admin:kv-pa55word@kv.vault.azure.net/"}, "The app is not configured",
 			"export KEY_VAULT_URL='https://<your-vault-name>.vault.azure.net/'", []string{"kv-pa55word", "admin"}},
+		{"KEY_VAULT_URL with @ in the password", "", []string{"KEY_VAULT_URL", "https://admin:P@ssw0rd@kv.vault.azure.net/"}, "The app is not configured",
+			"export KEY_VAULT_URL='https://<your-vault-name>.vault.azure.net/'", []string{"ssw0rd", "admin"}},
+		{"KEY_VAULT_URL with quotes and a space in the password", "", []string{"KEY_VAULT_URL", `https://admin:it's "my pass"@kv.vault.azure.net/`}, "The app is not configured",
+			"export KEY_VAULT_URL='https://<your-vault-name>.vault.azure.net/'", []string{"my pass", `s "my`}},
+		{"a short proxy password", standin.FaultProxyDown, []string{"HTTPS_PROXY", "http://corp:pw12@<proxyhost>"}, "The proxy could not be reached",
+			"curl -sSI --proxy http://<proxyhost> --proxy-user '<user>' https://<vault-host>/", []string{"pw12"}},
+		{"a proxy URL that does not parse", standin.FaultProxyDown, []string{"HTTPS_PROXY", "http://corp:pa ss'w0rd@<proxyhost>"}, "The proxy could not be reached",
+			"curl -sSI --proxy http://<proxyhost> --proxy-user '<user>' https://<vault-host>/", []string{"ss'w0rd", "pa ss"}},
 		{"KEY_VAULT_URL with a signature", "", []string{"KEY_VAULT_URL", "https://kv.vault.azure.net/?sig=c2lnbmF0dXJlLXNlY3JldA"}, "The app is not configured",
 			"export KEY_VAULT_URL='https://<your-vault-name>.vault.azure.net/'", []string{"c2lnbmF0dXJlLXNlY3JldA"}},
 	} {
@@ -62,7 +70,7 @@ func TestCredentialsInURLsNeverShown(t *testing.T) {
 			proxyHost := strings.TrimPrefix(s.ProxyURL(), "http://")
 			env := envFor(t, s, standin.ServicePrincipal)
 			for i := 0; i+1 < len(tt.env); i += 2 {
-				env[tt.env[i]] = strings.ReplaceAll(tt.env[i+1], "<proxy>", "http://corp-user:"+proxyPass+"@"+proxyHost)
+				env[tt.env[i]] = strings.NewReplacer("<proxy>", "http://corp-user:"+proxyPass+"@"+proxyHost, "<proxyhost>", proxyHost).Replace(tt.env[i+1])
 			}
 			env["PATH"] = t.TempDir()
 			app := startApp(t, env, s)

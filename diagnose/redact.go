@@ -17,8 +17,10 @@ type Redactor struct {
 
 // minSecretLength is the shortest secret searched for: a shorter value
 // would match ordinary words on the page. Azure's are far longer (a client
-// secret has 40 characters, IDENTITY_HEADER is a GUID).
-const minSecretLength = 8
+// secret has 40 characters, IDENTITY_HEADER is a GUID); a password a user
+// put in a URL may be as short as this, and a longer one is searched for
+// whole.
+const minSecretLength = 4
 
 // maxExcerpt is the most of one upstream text a page or a log shows.
 const maxExcerpt = 1024
@@ -41,7 +43,9 @@ var (
 	// starting {" encoded (eyJ).
 	jwtShape = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
 	// urlUserInfo and urlQuery find a URL's user info and query in text.
-	urlUserInfo = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)[^\s/?#@"'<>]*@`)
+	// User info runs to the authority's last @: a password may hold @, '
+	// and " unescaped, as users type them.
+	urlUserInfo = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)[^\s/?#<>]*@`)
 	urlQuery    = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://[^\s?#"'<>]*)\?[^\s#"'<>]*`)
 )
 
@@ -113,11 +117,50 @@ func (r Redactor) command(c string) string {
 	return jwtShape.ReplaceAllString(c, "REDACTED")
 }
 
+// URLCredentials are the secrets in the user info of raw, a URL a user
+// set (parseable or not, with or without a scheme): the user info whole,
+// the user name and the password, each as typed and percent-decoded. The
+// user info is everything before the last @ that precedes the path, so
+// that a password with @, ', " or a space in it counts whole.
+func URLCredentials(raw string) []string {
+	rest := raw
+	if _, after, ok := strings.Cut(raw, "://"); ok {
+		rest = after
+	}
+	if i := strings.IndexAny(rest, "?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return nil
+	}
+	userInfo := rest[:at]
+	user, password, _ := strings.Cut(userInfo, ":")
+	var out []string
+	for _, s := range []string{userInfo, password, user} {
+		out = append(out, s)
+		if decoded, err := url.PathUnescape(s); err == nil && decoded != s {
+			out = append(out, decoded)
+		}
+	}
+	return out
+}
+
 // withoutUserInfo is the URL s without its user info, and whether it had
 // any: a command that reaches a proxy names it so, and asks for the
 // credential apart.
 func withoutUserInfo(s string) (string, bool) {
 	u, err := url.Parse(s)
+	if err != nil && len(URLCredentials(s)) > 0 {
+		// Unparseable, as a password with a space is: the scheme and what
+		// follows the user info's last @.
+		scheme, rest, ok := strings.Cut(s, "://")
+		rest = rest[strings.LastIndex(rest, "@")+1:]
+		if !ok {
+			return redactURL(s[strings.LastIndex(s, "@")+1:]), true
+		}
+		return redactURL(scheme + "://" + rest), true
+	}
 	if err != nil || u.User == nil {
 		return redactURL(s), false
 	}

@@ -11,7 +11,7 @@ func TestRedactorText(t *testing.T) {
 	t.Parallel()
 	const secret = "s3cret-value-0123456789"
 	spaced := "a pass phrase with spaces, " + strings.Repeat("x", 37) // 64 bytes
-	r := NewRedactor(secret, "short", "proxy-password", spaced)
+	r := NewRedactor(secret, "sho", "p4ss", "proxy-password", spaced)
 	long := strings.Repeat("é", 3000) // 6000 bytes: a cut must fall between characters
 	// Many secrets shrink on redaction, so that the one the text cuts in
 	// two at the limit would fall inside the excerpt.
@@ -24,7 +24,9 @@ func TestRedactorText(t *testing.T) {
 	}{
 		{"a known secret", "bad secret " + secret + ".", []string{"bad secret [redacted]."}, []string{secret}},
 		{"the proxy's password", "proxy-password rejected", []string{"[redacted] rejected"}, []string{"proxy-password"}},
-		{"a short setting is not searched for", "a short answer", []string{"a short answer"}, nil},
+		{"a setting shorter than 4 is not searched for", "a short answer", []string{"a short answer"}, nil},
+		{"a password of 4 is", "proxy pw p4ss rejected", []string{"proxy pw [redacted] rejected"}, nil},
+		{"user info with @, quotes and a space", `proxyconnect "http://u:P@ss'w\"d@proxy:3128"`, []string{`"http://[redacted]@proxy:3128"`}, []string{"ss'w"}},
 		{"a token", "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc_DEF-1 end", []string{"token [redacted token] end"}, []string{"eyJ"}},
 		{"user info and query", `Get "https://user:pw@kv.vault.azure.net/x?sig=abc&se=1": EOF`, []string{`Get "https://[redacted]@kv.vault.azure.net/x?[redacted]": EOF`}, []string{"pw@", "sig="}},
 		{"a long text", long, []string{" … [cut]"}, nil},
