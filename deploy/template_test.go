@@ -113,6 +113,26 @@ func scopeRules(t map[string]any, fail func(rule, format string, args ...any)) {
 			secure = append(secure, name)
 		}
 	}
+	// A nested deployment's parameters are stored in the deployment's
+	// history, readable with Reader on the resource group, unless the inner
+	// template declares them secureString or secureObject (ARM docs,
+	// "Parameters in ARM templates": secure parameters). A list* function
+	// reads values such as app settings, which may hold a client secret.
+	resources, _ := t["resources"].([]any)
+	for _, res := range resources {
+		r, _ := res.(map[string]any)
+		props, _ := r["properties"].(map[string]any)
+		inner, _ := props["template"].(map[string]any)
+		passed, _ := props["parameters"].(map[string]any)
+		declared, _ := inner["parameters"].(map[string]any)
+		for name, v := range passed {
+			value := str(v.(map[string]any)["value"])
+			typ, _ := declared[name].(map[string]any)
+			if regexp.MustCompile(`\blist[A-Za-z]*\(`).MatchString(value) && !strings.HasPrefix(strings.ToLower(str(typ["type"])), "secure") {
+				fail("secureObject", "nested deployment %s passes %s, read with %q, as %q: its values stay in the deployment history", str(r["name"]), name, value, str(typ["type"]))
+			}
+		}
+	}
 	outputs, _ := t["outputs"].(map[string]any)
 	for name, o := range outputs {
 		for _, s := range stringsIn(o) {
@@ -610,6 +630,9 @@ func TestTemplateRules(t *testing.T) {
 		}},
 		{"securestring", func(m map[string]any) {
 			m["parameters"].(map[string]any)["secretValue"].(map[string]any)["type"] = "string"
+		}},
+		{"secureObject", func(m map[string]any) {
+			settingsDeployment(m)["template"].(map[string]any)["parameters"].(map[string]any)["currentSettings"] = map[string]any{"type": "object"}
 		}},
 		{"httpsOnly", func(m map[string]any) { delete(site(m)["properties"].(map[string]any), "httpsOnly") }},
 		{"minTlsVersion", func(m map[string]any) { siteConfig(m)["minTlsVersion"] = "1.0" }},
