@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
+	"net"
 	"net/url"
 	"slices"
 	"strconv"
@@ -129,6 +130,17 @@ func loadConfig(getenv func(string) string) config {
 		c.Problems = append(c.Problems, setting("SECRET_CACHE_TTL", getenv("SECRET_CACHE_TTL"), err, "30s"))
 	}
 
+	for _, e := range []struct{ endpointVar, endpoint, headerVar, header string }{
+		{"IDENTITY_ENDPOINT", c.IdentityEndpoint, "IDENTITY_HEADER", c.IdentityHeader},
+		{"MSI_ENDPOINT", c.MSIEndpoint, "MSI_SECRET", c.MSISecret},
+	} {
+		if e.header != "" && clearTextOffMachine(e.endpoint) {
+			c.Problems = append(c.Problems, setting(e.endpointVar, e.endpoint,
+				"is plain HTTP to another machine: the app would send "+e.headerVar+" across the network in clear text (through HTTP_PROXY, if set). "+
+					"App Service, Functions and Container Apps set an endpoint on this machine; use the value the platform set", "http://localhost:8081/msi/token"))
+		}
+	}
+
 	c.Problems = replaceProblems(c.Problems, references)
 	c.Warnings = partialSettings(c)
 	// A setting's value is shown on the page and in the log: never a secret
@@ -154,6 +166,21 @@ func localRun(getenv func(string) string, c config) (bool, string, []string) {
 		names = append(names, cs+"-"+c.Port+"."+domain)
 	}
 	return !onAzure, getenv("LISTEN_ADDR"), names
+}
+
+// clearTextOffMachine reports whether endpoint is plain HTTP to a host other
+// than this machine (loopback) or the instance metadata service, whose
+// link-local address never leaves the host's network card.
+func clearTextOffMachine(endpoint string) bool {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Scheme != "http" {
+		return false
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); ip != nil {
+		return !ip.IsLoopback() && host != diagnose.IMDSAddress
+	}
+	return host != "localhost"
 }
 
 // referenceSetting is the app setting that holds App Service's Key Vault

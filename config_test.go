@@ -44,6 +44,12 @@ func TestLoadConfig(t *testing.T) {
 		{"a user-assigned identity on the 2019-08-01 endpoint", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "IDENTITY_ENDPOINT": "http://127.0.0.1/", "IDENTITY_HEADER": "h", "AZURE_CLIENT_ID": "x"}, "8080", "https://kv.vault.azure.net/", "", "", 15 * time.Second, ""},
 		{"client ID with half an identity endpoint", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "IDENTITY_HEADER": "h", "AZURE_CLIENT_ID": "x"}, "8080", "https://kv.vault.azure.net/", "", "missing AZURE_TENANT_ID", 15 * time.Second, ""},
 		{"half an identity endpoint", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "IDENTITY_ENDPOINT": "http://x"}, "8080", "https://kv.vault.azure.net/", "", "IDENTITY_HEADER", 15 * time.Second, ""},
+		// The header must never cross a network in clear text, through a proxy or not.
+		{"identity endpoint off the machine in clear text", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "IDENTITY_ENDPOINT": "http://10.0.0.5:8081/msi/token", "IDENTITY_HEADER": "h"}, "8080", "https://kv.vault.azure.net/", "IDENTITY_ENDPOINT", "", 15 * time.Second, ""},
+		{"legacy endpoint off the machine in clear text", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "MSI_ENDPOINT": "http://msi.example:8081/", "MSI_SECRET": "s"}, "8080", "https://kv.vault.azure.net/", "MSI_ENDPOINT", "", 15 * time.Second, ""},
+		{"identity endpoint off the machine over TLS", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "IDENTITY_ENDPOINT": "https://10.0.0.5:2377/metadata/identity/oauth2/token", "IDENTITY_HEADER": "h"}, "8080", "https://kv.vault.azure.net/", "", "", 15 * time.Second, ""},
+		{"identity endpoint on loopback", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "IDENTITY_ENDPOINT": "http://[::1]:8081/msi/token", "IDENTITY_HEADER": "h"}, "8080", "https://kv.vault.azure.net/", "", "", 15 * time.Second, ""},
+		{"identity endpoint on localhost", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "IDENTITY_ENDPOINT": "http://localhost:42356/msi/token", "IDENTITY_HEADER": "h"}, "8080", "https://kv.vault.azure.net/", "", "", 15 * time.Second, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
