@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -110,4 +111,27 @@ func BenchmarkBodylessConnection(b *testing.B) {
 	_ = conn.SetReadDeadline(time.Now().Add(time.Minute))
 	_, _ = io.Copy(io.Discard, bufio.NewReader(conn)) // until the server closes it
 	report(b, "seconds until a body-less connection is closed", time.Since(start).Seconds(), "s")
+}
+
+// BenchmarkIdleConnectionCap starts the built app with its open-file limit
+// at 256, opens 1,000 connections that each make one request and then
+// idle, and reports how many descriptors the app holds after them and how
+// long a new client waits for /ping: the cap closes the longest idle
+// connections, so the app keeps accepting.
+func BenchmarkIdleConnectionCap(b *testing.B) {
+	url, proc := startWithFileLimit(b, 256)
+	answered := idleConnections(b, url, 1000)
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", proc.Pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(url + "/ping")
+	if err != nil {
+		b.Fatalf("a new client beside 1,000 idle connections: %v", err)
+	}
+	resp.Body.Close()
+	report(b, "idle connections opened, each answered once, under a limit of 256 open files", float64(answered), "connections")
+	report(b, "open files the app holds after them", float64(len(fds)), "files")
+	report(b, "seconds a new client waits for /ping beside them", time.Since(start).Seconds(), "s")
 }

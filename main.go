@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/Azure-Samples/keyvault-msi-go/conncap"
 	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 	"github.com/Azure-Samples/keyvault-msi-go/loopback"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -97,7 +98,7 @@ func listen(cfg config) ([]net.Listener, error) {
 // reading, the whole request with any body it promises (no route reads
 // one, so a request that promises a body and never sends it is cut off,
 // and cannot hold up a graceful shutdown), the whole response, idle
-// keep-alives and header size.
+// keep-alives, their number and header size.
 func newHTTPServer(handler http.Handler, cfg config, stderr io.Writer) *http.Server {
 	return &http.Server{
 		Handler:           handler,
@@ -106,7 +107,10 @@ func newHTTPServer(handler http.Handler, cfg config, stderr io.Writer) *http.Ser
 		WriteTimeout:      cfg.RequestTimeout + 10*time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(slog.NewTextHandler(stderr, nil), slog.LevelWarn),
+		// Idle keep-alives must not use up the file descriptors: at that
+		// limit the server stops accepting and every new client hangs.
+		ConnState: conncap.New(conncap.ForDescriptors()).Track,
+		ErrorLog:  slog.NewLogLogger(slog.NewTextHandler(stderr, nil), slog.LevelWarn),
 	}
 }
 

@@ -3,9 +3,13 @@ package main
 import (
 	"bufio"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -99,4 +103,77 @@ func TestProcess(t *testing.T) {
 		t.Errorf("exit after SIGTERM: %v; want status 0", err)
 	}
 	containsAll(t, "logs", <-logs, "shutting down")
+}
+
+// TestIdleConnectionsAtTheDescriptorLimit runs the built app with its
+// open-file limit lowered to 64 (sh's ulimit), opens 100 connections that
+// each make one request and then idle on keep-alive, and asks for /ping
+// from a new one: the app closes the longest idle ones rather than stop
+// accepting, so the new client is answered.
+func TestIdleConnectionsAtTheDescriptorLimit(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds the app")
+	}
+	url, _ := startWithFileLimit(t, 64)
+	conns := idleConnections(t, url, 100)
+	client := &http.Client{Timeout: 3 * time.Second}
+	resp, err := client.Get(url + "/ping")
+	if err != nil {
+		t.Fatalf("GET /ping beside %d idle connections, under a limit of 64 open files: %v", conns, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /ping = %d; want 200", resp.StatusCode)
+	}
+}
+
+// startWithFileLimit starts the built app, as on App Service, with its
+// limit on open files lowered to nofile, and returns its URL and process.
+func startWithFileLimit(tb testing.TB, nofile int) (string, *os.Process) {
+	tb.Helper()
+	bin, dir := buildApp(tb)
+	port := freePort(tb)
+	cmd := exec.Command("/bin/sh", "-c", `ulimit -n "$1" && exec "$0"`, bin, strconv.Itoa(nofile))
+	cmd.Env = []string{"PATH=" + dir, "PORT=" + port, "WEBSITE_SITE_NAME=demo-app", "KEY_VAULT_URL=https://kv.vault.azure.net/"}
+	logs := filepath.Join(dir, "app.log")
+	out, err := os.Create(logs)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { out.Close() })
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	url, err := standin.ListeningURL(logs, port, 10*time.Second)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return url, cmd.Process
+}
+
+// idleConnections opens n connections to url that each make one request
+// and then stay open, idle on keep-alive, until the test ends; it returns
+// how many the app answered.
+func idleConnections(tb testing.TB, url string, n int) int {
+	tb.Helper()
+	answered := 0
+	for range n {
+		c, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { c.Close() })
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.WriteString(c, "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			continue // the app closed it to stay under its limit
+		}
+		if resp, err := http.ReadResponse(bufio.NewReader(c), nil); err == nil {
+			resp.Body.Close()
+			answered++
+		}
+	}
+	return answered
 }

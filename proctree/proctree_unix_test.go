@@ -38,7 +38,7 @@ func TestEndTogether(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer syscall.Kill(pid, syscall.SIGKILL) // whatever the outcome
-			wait := time.Second // long enough to see a child that runs on
+			wait := time.Second                      // long enough to see a child that runs on
 			if together {
 				wait = 10 * time.Second // a deadline, not a delay: the child is usually gone at once
 			}
