@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // rawTemplateURL is where the Deploy to Azure button fetches the template.
@@ -484,11 +486,12 @@ func TestWorkflows(t *testing.T) {
 	}{
 		{".github/workflows/ci.yml", []string{"run: make lint", "run: make test", "run: az bicep build --file infra/main.bicep --stdout > /dev/null"}},
 		// azd pipeline config's shape: OIDC, provision, deploy, then /ping.
-		{".github/workflows/azure-dev.yml", []string{"id-token: write", "run: make test", "- uses: Azure/setup-azd@v2",
+		{".github/workflows/azure-dev.yml", []string{"run: make test", "id-token: write", "- uses: Azure/setup-azd@0b7e3a35ab00f2eee7080c845eb39c3f0ebfa553 # v2.4.0",
 			`run: azd auth login --client-id "$AZURE_CLIENT_ID" --federated-credential-provider github --tenant-id "$AZURE_TENANT_ID"`,
 			"run: azd provision --no-prompt", "SECRET_VALUE: ${{ secrets.SECRET_VALUE }}", "run: azd deploy --no-prompt",
 			`run: curl --fail --retry 10 --retry-delay 6 --retry-all-errors "$(azd env get-value WEBSITE_URL)/ping"`}},
-		{".github/workflows/deploy.yml", []string{"id-token: write", "run: make test", "- uses: azure/login@v2", "- uses: azure/webapps-deploy@v3",
+		{".github/workflows/deploy.yml", []string{"run: make test", "name: app", "id-token: write", "name: app",
+			"- uses: azure/login@f5d393ae46f8fde4be8b75f32e3fc50e654ad0ca # v3.0.1", "- uses: azure/webapps-deploy@02a81bead70021f5284939794bcec79c271ab383 # v3.0.8",
 			`run: curl --fail --retry 10 --retry-delay 6 --retry-all-errors "https://${{ vars.AZURE_WEBAPP_NAME }}.azurewebsites.net/ping"`}},
 	} {
 		raw, err := os.ReadFile(repoFile(tt.file))
@@ -507,6 +510,82 @@ func TestWorkflows(t *testing.T) {
 				continue
 			}
 			at += i + 1
+		}
+		for _, bad := range workflowRules(t, raw) {
+			t.Errorf("%s: %s", tt.file, bad)
+		}
+	}
+}
+
+// workflow is the part of a GitHub workflow the rules read.
+type workflow struct {
+	Permissions map[string]string `yaml:"permissions"`
+	Jobs        map[string]struct {
+		Needs       any               `yaml:"needs"`
+		Permissions map[string]string `yaml:"permissions"`
+		Steps       []struct {
+			Uses string            `yaml:"uses"`
+			Run  string            `yaml:"run"`
+			With map[string]string `yaml:"with"`
+		} `yaml:"steps"`
+	} `yaml:"jobs"`
+}
+
+// usesPinned is an action pinned by its commit, with the tag in a comment,
+// which yaml drops: "owner/repo@<40 hex digits>".
+var usesPinned = regexp.MustCompile(`^[\w.-]+/[\w./-]+@[0-9a-f]{40}$`)
+
+// workflowRules are the rules a workflow's jobs keep (GitHub's "Security
+// hardening for GitHub Actions"): every action pinned by a full commit SHA,
+// which a moved tag cannot change; checkout keeps no token in the work
+// tree; no job that can mint an OpenID Connect token (id-token: write)
+// runs the tests, and so every test dependency's code; none has it by
+// default.
+func workflowRules(t *testing.T, raw []byte) []string {
+	var wf workflow
+	if err := yaml.Unmarshal(raw, &wf); err != nil {
+		t.Fatal(err)
+	}
+	var bad []string
+	if wf.Permissions["id-token"] != "" {
+		bad = append(bad, "the workflow's own permissions grant id-token: every job may mint a token")
+	}
+	for name, job := range wf.Jobs {
+		for _, step := range job.Steps {
+			if step.Uses != "" && !usesPinned.MatchString(step.Uses) {
+				bad = append(bad, fmt.Sprintf("job %s uses %s, not pinned by a commit SHA", name, step.Uses))
+			}
+			if strings.HasPrefix(step.Uses, "actions/checkout@") && step.With["persist-credentials"] != "false" {
+				bad = append(bad, fmt.Sprintf("job %s checks out without persist-credentials: false", name))
+			}
+			if job.Permissions["id-token"] == "write" && regexp.MustCompile(`\bmake test\b|\bgo test\b`).MatchString(step.Run) {
+				bad = append(bad, fmt.Sprintf("job %s can mint the production identity's token and runs the tests (%q)", name, step.Run))
+			}
+		}
+	}
+	return bad
+}
+
+// TestWorkflowRules breaks a workflow one way per rule.
+func TestWorkflowRules(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile(repoFile(".github/workflows/deploy.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ name, old, new string }{
+		{"a tag", "actions/setup-go@b7ad1dad31e06c5925ef5d2fc7ad053ef454303e # v7.0.0", "actions/setup-go@v7"},
+		{"a short SHA", "azure/login@f5d393ae46f8fde4be8b75f32e3fc50e654ad0ca", "azure/login@f5d393a"},
+		{"a kept token", "persist-credentials: false", "persist-credentials: true"},
+		{"tests beside the token", "      - uses: azure/login@", "      - run: make test\n      - uses: azure/login@"},
+		{"a token for every job", "permissions:\n  contents: read\n", "permissions:\n  contents: read\n  id-token: write\n"},
+	} {
+		broken := strings.Replace(string(raw), tt.old, tt.new, 1)
+		if broken == string(raw) {
+			t.Fatalf("%s: deploy.yml has no %q to break", tt.name, tt.old)
+		}
+		if bad := workflowRules(t, []byte(broken)); len(bad) == 0 {
+			t.Errorf("%s: no rule caught it", tt.name)
 		}
 	}
 }
@@ -632,4 +711,30 @@ func namespaceInit(t *testing.T, pid int) int {
 	}
 	t.Fatalf("unshare (pid %d) forked no namespace init within 5s", pid)
 	return 0
+}
+
+// TestDependabot: dependabot watches every kind of dependency the project
+// pins: Go modules, the workflows' actions (pinned by commit, which it
+// updates with their tag comments), the Dockerfile's images and the dev
+// container's features.
+func TestDependabot(t *testing.T) {
+	t.Parallel()
+	var cfg struct {
+		Updates []struct {
+			Ecosystem string `yaml:"package-ecosystem"`
+			Directory string `yaml:"directory"`
+		} `yaml:"updates"`
+	}
+	if err := yaml.Unmarshal([]byte(readRepoFile(t, ".github/dependabot.yml")), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, u := range cfg.Updates {
+		got = append(got, u.Ecosystem+" "+u.Directory)
+	}
+	for _, want := range []string{"gomod /", "github-actions /", "docker /", "devcontainers /"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("dependabot.yml updates %q; want %q among them", got, want)
+		}
+	}
 }

@@ -2,6 +2,8 @@ package deploy
 
 import (
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -115,4 +117,67 @@ func buildFlags(line string) []string {
 		}
 	}
 	return out
+}
+
+// TestDockerIgnore checks .dockerignore, read as Docker reads it (the last
+// pattern that matches a path decides; a "!" pattern lets it in), against
+// what go build . reads, from go list: every Go and embedded file of the
+// module's packages the app imports is in the build context; azd's
+// environment, .env, build outputs and the repository's history are not.
+func TestDockerIgnore(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile(repoFile(".dockerignore"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var patterns []string
+	for _, line := range strings.Split(string(raw), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			patterns = append(patterns, line)
+		}
+	}
+	inContext := func(path string) bool {
+		in := true
+		for _, p := range patterns {
+			include := strings.HasPrefix(p, "!")
+			p = strings.TrimPrefix(p, "!")
+			// A pattern that matches a directory matches what it holds.
+			parts := strings.Split(path, "/")
+			for i := range parts {
+				if matched, _ := filepath.Match(p, strings.Join(parts[:i+1], "/")); matched {
+					in = include
+					break
+				}
+			}
+		}
+		return in
+	}
+	list := exec.Command("go", "list", "-deps", "-f", `{{if .Module}}{{if .Module.Main}}{{range .GoFiles}}{{$.Dir}}/{{.}}{{"\n"}}{{end}}{{range .EmbedFiles}}{{$.Dir}}/{{.}}{{"\n"}}{{end}}{{end}}{{end}}`, ".")
+	list.Dir = ".."
+	out, err := list.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	needed := []string{"go.mod", "go.sum"}
+	for _, f := range strings.Fields(string(out)) {
+		rel, err := filepath.Rel(root, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		needed = append(needed, filepath.ToSlash(rel))
+	}
+	for _, f := range needed {
+		if !inContext(f) {
+			t.Errorf(".dockerignore leaves out %s, which go build . reads", f)
+		}
+	}
+	for _, f := range []string{".azure/dev/.env", ".env", "dist/keyvault-msi-go", "wwwroot/startup.sh", ".git/config", "bin/demo", "internal/standin/standin.go", "mutants/main.go", "README.md"} {
+		if inContext(f) {
+			t.Errorf(".dockerignore sends %s into the build context", f)
+		}
+	}
 }

@@ -6,9 +6,9 @@
 package loopback
 
 import (
-	"errors"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -35,34 +35,33 @@ func Listen(port string) ([]net.Listener, error) {
 // such as Codespaces' forwarded name for the port.
 func OnlyLocalNames(next http.Handler, also ...string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := checkHost(r.Host, also); err != nil {
+		if !localName(r.Host, also) {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.Header().Set("Cache-Control", "no-store")
 			w.WriteHeader(http.StatusMisdirectedRequest)
-			_, _ = w.Write([]byte(err.Error() + "\n")) // a client that hung up needs no answer
+			_, _ = w.Write([]byte(notLocal)) // a client that hung up needs no answer
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// checkHost reports why a local run does not serve hostport.
-func checkHost(hostport string, also []string) error {
+// localName reports whether a local run serves hostport: localhost (and
+// its subdomains, which browsers resolve to loopback themselves), an IP
+// address, or one of also.
+func localName(hostport string, also []string) bool {
 	host := hostport
 	if h, _, err := net.SplitHostPort(hostport); err == nil {
 		host = h
 	}
 	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
-	switch {
-	case net.ParseIP(host) != nil, host == "localhost", strings.HasSuffix(host, ".localhost"):
-		return nil
+	if net.ParseIP(host) != nil || host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
 	}
-	for _, a := range also {
-		if strings.EqualFold(host, a) {
-			return nil
-		}
-	}
-	return errors.New("This local run of the app answers only to localhost and IP addresses, so that a web page cannot " +
-		"read your secret by pointing a name of its own at this machine (DNS rebinding). Open http://localhost:<port>/ " +
-		"(or, with LISTEN_ADDR set, this machine's IP address) instead.")
+	return slices.ContainsFunc(also, func(a string) bool { return strings.EqualFold(host, a) })
 }
+
+// notLocal is the answer to any other name.
+const notLocal = "This local run of the app answers only to localhost and IP addresses, so that a web page cannot " +
+	"read your secret by pointing a name of its own at this machine (DNS rebinding). Open http://localhost:<port>/ " +
+	"(or, with LISTEN_ADDR set, this machine's IP address) instead.\n"

@@ -2,9 +2,9 @@ package loopback
 
 import "testing"
 
-// TestCheckHost: the Host values a browser sends for this machine are
+// TestLocalName: the Host values a browser sends for this machine are
 // served; a name that is not localhost's, however it is written, is not.
-func TestCheckHost(t *testing.T) {
+func TestLocalName(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
 		host string
@@ -26,8 +26,8 @@ func TestCheckHost(t *testing.T) {
 		{"kv-8080.app.github.dev", []string{"kv-8080.app.github.dev"}, true},
 		{"kv-8081.app.github.dev", []string{"kv-8080.app.github.dev"}, false},
 	} {
-		if got := checkHost(tt.host, tt.also) == nil; got != tt.ok {
-			t.Errorf("checkHost(%q, %q) allows: %v; want %v", tt.host, tt.also, got, tt.ok)
+		if got := localName(tt.host, tt.also); got != tt.ok {
+			t.Errorf("localName(%q, %q) = %v; want %v", tt.host, tt.also, got, tt.ok)
 		}
 	}
 }
