@@ -334,14 +334,22 @@ func TestCustomLanguageEnabled(t *testing.T) {
 	}
 	var wf struct {
 		Jobs map[string]struct {
-			Env map[string]string `yaml:"env"`
+			Env   map[string]string `yaml:"env"`
+			Steps []struct {
+				Uses string `yaml:"uses"`
+			} `yaml:"steps"`
 		} `yaml:"jobs"`
 	}
 	if err := yaml.Unmarshal([]byte(readRepoFile(t, ".github/workflows/azure-dev.yml")), &wf); err != nil {
 		t.Fatal(err)
 	}
 	for name, job := range wf.Jobs {
-		if job.Env["AZD_ALPHA_ENABLE_LANGUAGE_CUSTOM"] != "true" {
+		runsAzd := slices.ContainsFunc(job.Steps, func(s struct {
+			Uses string `yaml:"uses"`
+		}) bool {
+			return strings.HasPrefix(s.Uses, "Azure/setup-azd@")
+		})
+		if runsAzd && job.Env["AZD_ALPHA_ENABLE_LANGUAGE_CUSTOM"] != "true" {
 			t.Errorf("azure-dev.yml's job %s does not set AZD_ALPHA_ENABLE_LANGUAGE_CUSTOM=true", name)
 		}
 	}

@@ -58,6 +58,11 @@ func scopeRules(t map[string]any, fail func(rule, format string, args ...any)) {
 	vars, _ := t["variables"].(map[string]any)
 	own := map[string]any{"parameters": t["parameters"], "variables": t["variables"], "resources": ownResources(t), "outputs": t["outputs"]}
 	for _, s := range stringsIn(own) {
+		for _, m := range keyVaultReads.FindAllStringSubmatch(s, -1) {
+			if m[2] < keyVaultMinAPI {
+				fail("apiVersion", "%q reads %s at API version %s, which retires on 2027-02-27", s, m[1], m[2])
+			}
+		}
 		for _, m := range regexp.MustCompile(`\b(parameters|variables)\('([^']*)'\)`).FindAllStringSubmatch(s, -1) {
 			_, okP := params[m[2]]
 			_, okV := vars[m[2]]
@@ -479,13 +484,26 @@ func deploymentRules(t map[string]any, fail func(rule, format string, args ...an
 
 // minAPIVersion is the oldest API version the template may use for a type:
 // 2023 or later, except where the provider's newest stable version is older
-// (role assignments: 2022-04-01).
+// (role assignments: 2022-04-01), and Key Vault's 2026-02-01: every control
+// plane version before it retires on 2027-02-27, after which a template
+// that names one no longer deploys (Learn, "Migrate to a newer Key Vault
+// API version").
 func minAPIVersion(typ string) string {
-	if strings.HasPrefix(typ, "Microsoft.Authorization/") {
+	switch {
+	case strings.HasPrefix(typ, "Microsoft.Authorization/"):
 		return "2022-04-01"
+	case strings.HasPrefix(typ, "Microsoft.KeyVault/"):
+		return keyVaultMinAPI
 	}
 	return "2023"
 }
+
+// keyVaultMinAPI is Key Vault's oldest control plane version after 2027-02-27.
+const keyVaultMinAPI = "2026-02-01"
+
+// keyVaultReads finds the API version of each reference() or list*() of a
+// Key Vault resource in an expression.
+var keyVaultReads = regexp.MustCompile(`(?:reference|list[A-Za-z]*)\(resourceId\('(Microsoft\.KeyVault/[^']+)'[^()]*(?:\([^()]*\)[^()]*)*\), '([^']+)'`)
 
 // balanced reports whether an ARM expression's brackets and parentheses
 // pair up, outside its single-quoted strings.
@@ -644,6 +662,11 @@ func TestTemplateRules(t *testing.T) {
 		}},
 		{"apiVersion", func(m map[string]any) { resource(m, "Microsoft.KeyVault/vaults")["apiVersion"] = "2016-10-01" }},
 		{"apiVersion", func(m map[string]any) { roleAssignment(m)["apiVersion"] = "2020-04-01-preview" }},
+		{"apiVersion", func(m map[string]any) { resource(m, "Microsoft.KeyVault/vaults")["apiVersion"] = "2024-11-01" }},         // retired 2027-02-27
+		{"apiVersion", func(m map[string]any) { resource(m, "Microsoft.KeyVault/vaults/secrets")["apiVersion"] = "2025-05-01" }}, // retired 2027-02-27
+		{"apiVersion", func(m map[string]any) {
+			vaultURL(m, "[reference(resourceId('Microsoft.KeyVault/vaults', parameters('keyVaultName')), '2024-11-01').vaultUri]")
+		}},
 		{"role", func(m map[string]any) { roleAssignment(m)["type"] = "Microsoft.Authorization/locks" }},
 		{"roleName", func(m map[string]any) {
 			roleAssignment(m)["name"] = "[guid(resourceId('Microsoft.KeyVault/vaults', parameters('keyVaultName')), variables('secretsUserRole'))]"
@@ -676,13 +699,13 @@ func TestTemplateRules(t *testing.T) {
 		}},
 		// reference() without 'full' is the properties; with it, the whole resource.
 		{"deploy", func(m map[string]any) {
-			vaultURL(m, "[reference(resourceId('Microsoft.KeyVault/vaults', parameters('keyVaultName')), '2024-11-01').properties.vaultUri]")
+			vaultURL(m, "[reference(resourceId('Microsoft.KeyVault/vaults', parameters('keyVaultName')), '2026-02-01').properties.vaultUri]")
 		}},
 		{"deploy", func(m map[string]any) {
-			vaultURL(m, "[reference(resourceId('Microsoft.KeyVault/vaults', parameters('keyVaultName')), '2024-11-01', 'full').vaultUri]")
+			vaultURL(m, "[reference(resourceId('Microsoft.KeyVault/vaults', parameters('keyVaultName')), '2026-02-01', 'full').vaultUri]")
 		}},
 		{"deploy", func(m map[string]any) {
-			vaultURL(m, "[reference(resourceId('Microsoft.KeyVault/vaults', 'another-vault'), '2024-11-01').vaultUri]")
+			vaultURL(m, "[reference(resourceId('Microsoft.KeyVault/vaults', 'another-vault'), '2026-02-01').vaultUri]")
 		}},
 		{"KEY_VAULT_URL", func(m map[string]any) {
 			vaultURL(m, "[format('https://{0}.vault.azure.net', parameters('keyVaultName'))]") // no trailing slash: not the vaultUri
