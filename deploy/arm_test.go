@@ -42,6 +42,7 @@ type deployed struct {
 type armWorld struct {
 	byID    map[string]*armResource
 	Outputs map[string]any
+	Params  map[string]any // the parameter values the deployment was given
 	// existing is each resource's properties on Azure before this
 	// deployment, by resource ID, for list() to read: what an earlier
 	// deployment left, and what the user set since.
@@ -85,7 +86,7 @@ func deployWorld(t map[string]any, params map[string]any) ([]deployed, *armWorld
 // redeploy deploys t over existing, the resources' properties as they
 // stand on Azure (by resource ID).
 func redeploy(t map[string]any, params map[string]any, existing map[string]map[string]any) ([]deployed, *armWorld, error) {
-	w := &armWorld{byID: map[string]*armResource{}, existing: existing}
+	w := &armWorld{byID: map[string]*armResource{}, existing: existing, Params: params}
 	var scopes []*armResource
 	if err := w.declare(t, params, &scopes); err != nil {
 		return nil, nil, err

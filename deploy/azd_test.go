@@ -3,6 +3,7 @@ package deploy
 import (
 	"debug/elf"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -226,12 +227,13 @@ func copyRepo(t *testing.T) string {
 // mainBicep is infra/main.bicep read for what the tests check: the
 // module's path, the parameters it passes and the outputs it reads.
 type mainBicep struct {
-	module  string   // the path after module <name>
-	passed  []string // the module's params
-	outputs []string // the template outputs it reads (app.outputs.X)
-	exports []string // its own outputs, which azd writes to its environment
-	params  []string // its own params
-	tags    string   // the azd-service-name it gives the site
+	module  string            // the path after module <name>
+	passed  []string          // the module's params
+	values  map[string]string // each passed param's expression, as written
+	outputs []string          // the template outputs it reads (app.outputs.X)
+	exports []string          // its own outputs, which azd writes to its environment
+	params  []string          // its own params
+	tags    string            // the azd-service-name it gives the site
 }
 
 func readMainBicep(t *testing.T, src string) mainBicep {
@@ -244,8 +246,10 @@ func readMainBicep(t *testing.T, src string) mainBicep {
 		}
 	}
 	if m := regexp.MustCompile(`(?s)\n  params: \{\n(.*?)\n  \}\n`).FindStringSubmatch(src); m != nil {
-		for _, p := range regexp.MustCompile(`(?m)^    (\w+):`).FindAllStringSubmatch(m[1], -1) {
+		b.values = map[string]string{}
+		for _, p := range regexp.MustCompile(`(?m)^    (\w+):(.*)$`).FindAllStringSubmatch(m[1], -1) {
 			b.passed = append(b.passed, p[1])
+			b.values[p[1]] = strings.TrimSpace(p[2])
 		}
 	}
 	for _, o := range regexp.MustCompile(`(?m)^output (\w+) `).FindAllStringSubmatch(src, -1) {
@@ -309,6 +313,21 @@ func mainBicepRules(b mainBicep, template map[string]any, params map[string]any,
 	for _, want := range []string{"environmentName", "location"} {
 		if params[want] == nil {
 			fail("parameters", "main.parameters.json does not pass "+want+" from azd's environment")
+		}
+	}
+	// Azure RBAC, Key Vault's default since API 2026-02-01, and the
+	// developer's own role assignment: an access-policy list is replaced by
+	// whoever provisions last (MicrosoftDocs, Key Vault "access-control-default").
+	if v, ok := b.values["permissionModel"]; ok && v != "'rbac'" {
+		fail("permissionModel", "main.bicep passes permissionModel "+v+"; want 'rbac' (or the template's default)")
+	}
+	if b.values["developerPrincipalId"] != "principalId" || b.values["developerPrincipalType"] != "principalType" {
+		fail("developer", "main.bicep does not grant whoever runs azd (developerPrincipalId: principalId, developerPrincipalType: principalType)")
+	}
+	// azd substitutes these two itself (cli/azd/pkg/infra/provisioning/bicep/bicep_provider.go: evalParamEnvSubst).
+	for name, want := range map[string]string{"principalId": "${AZURE_PRINCIPAL_ID}", "principalType": "${AZURE_PRINCIPAL_TYPE}"} {
+		if v, _ := params[name].(map[string]any); v["value"] != want {
+			fail("developer", "main.parameters.json passes "+name+" as "+fmt.Sprint(v["value"])+"; want "+want)
 		}
 	}
 	return bad
@@ -401,6 +420,8 @@ func TestMainBicep(t *testing.T) {
 		{"outputs", "output KEY_VAULT_URL ", "output AZURE_KEY_VAULT_ENDPOINT "},
 		{"outputs", "output WEBSITE_URL ", "output SERVICE_WEB_URI "},
 		{"tags", "'azd-service-name': 'web'", "'azd-service-name': 'app'"},
+		{"permissionModel", "permissionModel: 'rbac'", "permissionModel: 'accessPolicy'"},
+		{"developer", "    developerPrincipalId: principalId\n", ""},
 	} {
 		broken := strings.Replace(string(src), tt.old, tt.new, 1)
 		if broken == string(src) {

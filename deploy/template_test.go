@@ -321,17 +321,23 @@ func resourceRules(d []deployed, w *armWorld, fail func(rule, format string, arg
 		if r.Type != "Microsoft.Authorization/roleAssignments" || !strings.Contains(fmt.Sprint(r.Props["roleDefinitionId"]), secretsUserRole) {
 			continue
 		}
-		roles++
+		// Role assignments are immutable: the same name for another principal
+		// (the site recreated, another developer) fails with
+		// RoleAssignmentUpdateNotPermitted, and would replace the first.
 		if got := fmt.Sprint(r.Props["principalId"]); got != principal {
-			fail("role", "the Key Vault Secrets User assignment is for %q; want the site's identity %q", got, principal)
+			if got != w.Params["developerPrincipalId"] {
+				fail("role", "a Key Vault Secrets User assignment is for %q; want the site's identity %q or developerPrincipalId", got, principal)
+			} else if !strings.Contains(r.Name, got) {
+				fail("roleName", "role assignment %q: its name does not derive from its principal %q", r.Name, got)
+			}
+			continue
 		}
+		roles++
 		// A managed identity is a service principal to Azure RBAC; another
 		// type makes the assignment fail or, for Group, never apply.
 		if got := str(r.Props["principalType"]); got != "ServicePrincipal" {
 			fail("principalType", "the role assignment's principalType is %q; want ServicePrincipal, as a managed identity is", got)
 		}
-		// Role assignments are immutable: the same name for another principal
-		// (the site recreated) fails with RoleAssignmentUpdateNotPermitted.
 		if !strings.Contains(r.Name, principal) {
 			fail("roleName", "role assignment %q: its name does not derive from its principal %q", r.Name, principal)
 		}
@@ -434,6 +440,26 @@ func deploymentRules(t map[string]any, fail func(rule, format string, args ...an
 		if p, ok := find(d, "Microsoft.KeyVault/vaults").Props["accessPolicies"].([]any); !ok || len(p) != 0 {
 			fail("accessPolicies", "with permissionModel=rbac the vault's accessPolicies are %v; want [] (required at creation, ignored under RBAC)", p)
 		}
+	}
+
+	// azd up grants whoever runs it (developerPrincipalId) with its own
+	// assignment, named for it: a provision by the pipeline's service
+	// principal adds its own and leaves the developer's (incremental mode
+	// deletes nothing; ARM docs, "Deployment modes").
+	names := map[string]string{}
+	for _, dev := range []struct{ id, typ string }{{"dev-oid", "User"}, {"pipeline-sp", "ServicePrincipal"}} {
+		d := deploy(map[string]any{"permissionModel": "rbac", "developerPrincipalId": dev.id, "developerPrincipalType": dev.typ})
+		for _, r := range d {
+			if r.Type == "Microsoft.Authorization/roleAssignments" && r.Props["principalId"] == dev.id {
+				names[dev.id] = r.Name
+				if got := str(r.Props["principalType"]); got != dev.typ {
+					fail("developerRole", "developerPrincipalType %s gives the assignment principalType %q", dev.typ, got)
+				}
+			}
+		}
+	}
+	if names["dev-oid"] == "" || names["pipeline-sp"] == "" || names["dev-oid"] == names["pipeline-sp"] {
+		fail("developerRole", "developerPrincipalId gives the assignments %v; want one per principal, each named for it", names)
 	}
 
 	// Who can see the secret: allowedClientRanges restricts the site, not SCM.
@@ -648,6 +674,16 @@ func TestTemplateRules(t *testing.T) {
 		}},
 		{"securestring", func(m map[string]any) {
 			m["parameters"].(map[string]any)["secretValue"].(map[string]any)["type"] = "string"
+		}},
+		{"developerRole", func(m map[string]any) {
+			r := resource(nested(m), "Microsoft.Authorization/roleAssignments") // the site's comes first
+			res := nested(m)["resources"].([]any)
+			nested(m)["resources"] = []any{r, res[len(res)-1]}
+			res[len(res)-1].(map[string]any)["name"] = "[guid(resourceId('Microsoft.KeyVault/vaults', parameters('keyVaultName')), 'developer', variables('secretsUserRole'))]"
+		}},
+		{"developerRole", func(m map[string]any) {
+			res := nested(m)["resources"].([]any)
+			nested(m)["resources"] = res[:len(res)-1]
 		}},
 		{"secureObject", func(m map[string]any) {
 			settingsDeployment(m)["template"].(map[string]any)["parameters"].(map[string]any)["currentSettings"] = map[string]any{"type": "object"}

@@ -23,6 +23,9 @@ param secretValue string
 @description('The object ID of whoever runs azd (azd fills in AZURE_PRINCIPAL_ID): it may read the secret too, so that go run . works after azd provision.')
 param principalId string = ''
 
+@description('What principalId names, User or ServicePrincipal (azd fills in AZURE_PRINCIPAL_TYPE).')
+param principalType string = 'User'
+
 // azd finds the environment's resource group by this tag, and the site by
 // azd-service-name (cli/azd/pkg/azure/tags.go; cli/azd/pkg/project/resource_manager.go).
 var tags = { 'azd-env-name': environmentName }
@@ -42,16 +45,14 @@ module app '../azuredeploy.json' = {
     keyVaultName: 'kv${suffix}'
     location: location
     secretValue: secretValue
-    // Access policies need only Contributor, where a role assignment needs
-    // Owner; they also let the developer read the secret locally.
-    permissionModel: 'accessPolicy'
-    extraAccessPolicies: empty(principalId) ? [] : [
-      {
-        tenantId: tenant().tenantId
-        objectId: principalId
-        permissions: { secrets: [ 'get' ] }
-      }
-    ]
+    // Azure RBAC, Key Vault's default from API 2026-02-01 (access policies
+    // are its legacy model): the app and whoever runs azd each get a Key
+    // Vault Secrets User assignment named for them, so a provision by the
+    // pipeline adds its own and removes the developer's none. Creating a
+    // role assignment needs Owner, or User Access Administrator.
+    permissionModel: 'rbac'
+    developerPrincipalId: principalId
+    developerPrincipalType: principalType
     tags: union(tags, { 'azd-service-name': 'web' })
   }
 }
