@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/Azure-Samples/keyvault-msi-go/devtool"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
@@ -116,7 +117,7 @@ func TestAzdCredentialClaims(t *testing.T) {
 	}
 	claims := `{"access_token":{"acrs":{"essential":true,"value":"p1"}}}`
 	opts := policy.TokenRequestOptions{Scopes: []string{"https://vault.azure.net/.default"}, Claims: claims}
-	if _, err := (&azdCredential{azd: filepath.Join(dir, "azd")}).GetToken(context.Background(), opts); err != nil {
+	if _, err := (&devtool.AzureDeveloperCLI{Path: filepath.Join(dir, "azd")}).GetToken(context.Background(), opts); err != nil {
 		t.Fatalf("GetToken with claims: %v", err)
 	}
 	got, want := readFile(t, filepath.Join(dir, "azd.log")), "--claims="+base64.StdEncoding.EncodeToString([]byte(claims))
@@ -129,7 +130,7 @@ func TestAzdCredentialClaims(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(old, "azd"), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	_, err := (&azdCredential{azd: filepath.Join(old, "azd")}).GetToken(context.Background(), opts)
+	_, err := (&devtool.AzureDeveloperCLI{Path: filepath.Join(old, "azd")}).GetToken(context.Background(), opts)
 	if err == nil || !strings.Contains(err.Error(), "upgrade to azd 1.18.1 or later") {
 		t.Errorf("an azd without --claims: %v; want the upgrade", err)
 	}
@@ -155,7 +156,7 @@ func TestAzdCredentialMatchesAzidentity(t *testing.T) {
 			}
 			opts := policy.TokenRequestOptions{Scopes: []string{"https://vault.azure.net/.default"}, TenantID: standin.Tenant}
 			want, wantErr := real.GetToken(context.Background(), opts)
-			ours := &azdCredential{azd: filepath.Join(dir, "azd")}
+			ours := &devtool.AzureDeveloperCLI{Path: filepath.Join(dir, "azd")}
 			got, gotErr := ours.GetToken(context.Background(), opts)
 			switch {
 			case wantErr == nil && (gotErr != nil || got.Token != want.Token || !got.ExpiresOn.Equal(want.ExpiresOn)):

@@ -7,11 +7,11 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/Azure-Samples/keyvault-msi-go/devtool"
 	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -285,7 +285,7 @@ func certificateCredential(cfg config, opts azcore.ClientOptions) (azcore.TokenC
 func azureCLISource(cfg config) source {
 	return toolSource(cfg, "Azure CLI", "AzureCLICredential", "az",
 		"install the Azure CLI (https://aka.ms/installazurecli), then run az login",
-		func(az string) azcore.TokenCredential { return &azCLICredential{az: az, tenant: cfg.TenantID} })
+		func(az string) azcore.TokenCredential { return &devtool.AzureCLI{Path: az, Tenant: cfg.TenantID} })
 }
 
 // azureDeveloperCLISource is the developer's azd auth login, after the
@@ -294,7 +294,9 @@ func azureCLISource(cfg config) source {
 func azureDeveloperCLISource(cfg config) source {
 	return toolSource(cfg, "Azure Developer CLI", "AzureDeveloperCLICredential", "azd",
 		"install the Azure Developer CLI (https://aka.ms/azd-install), then run azd auth login",
-		func(azd string) azcore.TokenCredential { return &azdCredential{azd: azd, tenant: cfg.TenantID} })
+		func(azd string) azcore.TokenCredential {
+			return &devtool.AzureDeveloperCLI{Path: azd, Tenant: cfg.TenantID}
+		})
 }
 
 // toolSource is a developer's sign-in through the command-line tool on the
@@ -302,25 +304,13 @@ func azureDeveloperCLISource(cfg config) source {
 // install as the way to it, where the tool is not there.
 func toolSource(cfg config, name, typeName, tool, install string, cred func(path string) azcore.TokenCredential) source {
 	s := source{Name: name, TypeName: typeName}
-	path := findOnPath(tool, cfg.Path)
+	path := devtool.Find(tool, cfg.Path)
 	if path == "" {
 		s.Skipped = tool + " is not on PATH: " + install
 		return s
 	}
 	s.cred = cred(path)
 	return s
-}
-
-// findOnPath is the executable named name in the first of path's
-// directories that has one, or "".
-func findOnPath(name, path string) string {
-	for _, dir := range filepath.SplitList(path) {
-		p := filepath.Join(dir, name)
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
-			return p
-		}
-	}
-	return ""
 }
 
 // orError returns cred, or a credential that reports err on every call: a

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure-Samples/keyvault-msi-go/devtool"
 	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -457,7 +458,7 @@ func TestAzOutputCapped(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			writeScript(t, filepath.Join(dir, "az"), tt.script)
-			c := &azCLICredential{az: filepath.Join(dir, "az")}
+			c := &devtool.AzureCLI{Path: filepath.Join(dir, "az")}
 			_, err := c.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{"https://vault.azure.net/.default"}})
 			if err == nil {
 				t.Fatal("GetToken succeeded; want an error")

@@ -1,4 +1,4 @@
-package main
+package devtool
 
 import (
 	"context"
@@ -13,22 +13,22 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
-// azdCredential gets tokens from the developer's Azure Developer CLI login
-// by running `azd auth token --output=json --no-prompt --scope=…`, as
-// azidentity's AzureDeveloperCLICredential does (azidentity 1.15,
-// azure_developer_cli_credential.go), with azCLICredential's two
-// differences: the azd on the app's own PATH, and its output capped. Each
-// flag is written --name=value: azd 1.31 takes a separate value such as
-// "json" for a command name it may have to install, and looks it up in its
-// extension registry on the network first (Azure/azure-dev, cli/azd/cmd/auto_install.go),
-// which cost 9.8 s a token offline here, against 0.07 s with "=".
-type azdCredential struct {
-	azd    string // the executable's path
-	tenant string // AZURE_TENANT_ID; "" for azd's own
+// AzureDeveloperCLI gets tokens from the developer's Azure Developer CLI
+// login by running `azd auth token --output=json --no-prompt --scope=…`,
+// as azidentity's AzureDeveloperCLICredential does (azidentity 1.15,
+// azure_developer_cli_credential.go), with the differences the package doc
+// names. Each flag is written --name=value: azd 1.31 takes a separate
+// value such as "json" for a command name it may have to install, and
+// looks it up in its extension registry on the network first
+// (Azure/azure-dev, cli/azd/cmd/auto_install.go), which cost 9.8 s a token
+// offline here, against 0.07 s with "=".
+type AzureDeveloperCLI struct {
+	Path   string // the executable's path
+	Tenant string // AZURE_TENANT_ID; "" for azd's own
 }
 
 // GetToken implements azcore.TokenCredential.
-func (c *azdCredential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
+func (c *AzureDeveloperCLI) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
 	if len(opts.Scopes) == 0 {
 		return azcore.AccessToken{}, errors.New("the Azure Developer CLI needs a scope")
 	}
@@ -39,7 +39,7 @@ func (c *azdCredential) GetToken(ctx context.Context, opts policy.TokenRequestOp
 		}
 		args = append(args, "--scope="+scope)
 	}
-	tenant, err := resolveTenant("the Azure Developer CLI", c.tenant, opts.TenantID)
+	tenant, err := resolveTenant("the Azure Developer CLI", c.Tenant, opts.TenantID)
 	if err != nil {
 		return azcore.AccessToken{}, err
 	}
@@ -51,7 +51,7 @@ func (c *azdCredential) GetToken(ctx context.Context, opts policy.TokenRequestOp
 		// Entra ID for a token that meets it (cmd/auth_token.go).
 		args = append(args, "--claims="+base64.StdEncoding.EncodeToString([]byte(opts.Claims)))
 	}
-	out, err := runCapped(ctx, c.azd, args...)
+	out, err := run(ctx, c.Path, args...)
 	if err != nil {
 		msg := azdMessage(err.Error())
 		if strings.Contains(msg, "unknown flag: --claims") {
