@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/Azure-Samples/keyvault-msi-go/devtool"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
@@ -196,4 +197,89 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestAzurePowerShell reads the secret with the developer's Connect-AzAccount
+// sign-in, through the stand-in's pwsh, after az and azd as in
+// DefaultAzureCredential; AZURE_TOKEN_CREDENTIALS names it alone; when every
+// developer tool fails, the page offers each one's sign-in.
+func TestAzurePowerShell(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name       string
+		pwsh, az   standin.AzState // "" for none on PATH
+		azd        standin.AzState
+		env        []string
+		wantStatus int
+		want       []string
+		wantFixes  []string
+	}{
+		{name: "signed in", pwsh: standin.AzLoggedIn, wantStatus: 200, want: []string{`{"name":"Azure PowerShell","status":"used"}`, `"source":"Azure PowerShell"`}},
+		{name: "not signed in", pwsh: standin.AzLoggedOut, wantStatus: 502, want: []string{"Azure PowerShell: not signed in"}, wantFixes: []string{"Connect-AzAccount"}},
+		{name: "not signed in, tenant", pwsh: standin.AzLoggedOut, env: []string{"AZURE_TENANT_ID", standin.Tenant}, wantStatus: 502,
+			want: []string{"Azure PowerShell: not signed in"}, wantFixes: []string{"Connect-AzAccount -TenantId " + standin.Tenant}},
+		{name: "after az and azd fail", pwsh: standin.AzLoggedIn, az: standin.AzLoggedOut, azd: standin.AzLoggedOut, wantStatus: 200,
+			want: []string{`{"name":"Azure CLI","status":"failed"`, `{"name":"Azure Developer CLI","status":"failed"`, `{"name":"Azure PowerShell","status":"used"}`}},
+		{name: "every tool signed out", pwsh: standin.AzLoggedOut, az: standin.AzLoggedOut, azd: standin.AzLoggedOut, wantStatus: 502,
+			want:      []string{"Azure CLI: not signed in; Azure Developer CLI: not signed in; Azure PowerShell: not signed in"},
+			wantFixes: []string{"az login", "azd auth login", "Connect-AzAccount"}},
+		{name: "AzurePowerShellCredential alone", pwsh: standin.AzLoggedIn, az: standin.AzLoggedIn, env: []string{"AZURE_TOKEN_CREDENTIALS", "AzurePowerShellCredential"}, wantStatus: 200,
+			want: []string{`{"name":"Azure PowerShell","status":"used"}`, `"name":"Azure CLI","status":"skipped","detail":"excluded by AZURE_TOKEN_CREDENTIALS=AzurePowerShellCredential"`}},
+		{name: "dev includes it", pwsh: standin.AzLoggedIn, env: []string{"AZURE_TOKEN_CREDENTIALS", "dev"}, wantStatus: 200, want: []string{`{"name":"Azure PowerShell","status":"used"}`}},
+		{name: "prod excludes it", pwsh: standin.AzLoggedIn, env: []string{"AZURE_TOKEN_CREDENTIALS", "prod"}, wantStatus: 500,
+			want: []string{`"name":"Azure PowerShell","status":"skipped","detail":"excluded by AZURE_TOKEN_CREDENTIALS=prod"`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := startStandIn(t, standin.Options{})
+			dir := t.TempDir()
+			write := map[string]func(string, standin.AzState) error{"pwsh": s.WritePwsh, "az": s.WriteAzCLI, "azd": s.WriteAzd}
+			for tool, state := range map[string]standin.AzState{"pwsh": tt.pwsh, "az": tt.az, "azd": tt.azd} {
+				if state != "" {
+					if err := write[tool](dir, state); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			app := startApp(t, envFor(t, s, standin.AzureCLI, append([]string{"PATH", dir}, tt.env...)...), s)
+			resp, body := fetch(t, "GET", app.URL+"/", "application/json")
+			if resp.StatusCode != tt.wantStatus {
+				t.Errorf("GET / = %d; want %d\n%s", resp.StatusCode, tt.wantStatus, body)
+			}
+			containsAll(t, "JSON view", body, tt.want...)
+			if tt.wantFixes != nil {
+				checkFixes(t, body, tt.wantFixes, nil)
+			}
+		})
+	}
+}
+
+// TestAzurePowerShellScript: the script the app gives pwsh asks
+// Get-AzAccessToken for Key Vault's v1 resource in the vault's tenant, as
+// azidentity's does, in -EncodedCommand's UTF-16LE base64.
+func TestAzurePowerShellScript(t *testing.T) {
+	t.Parallel()
+	s := startStandIn(t, standin.Options{})
+	dir := t.TempDir()
+	if err := s.WritePwsh(dir, standin.AzLoggedIn); err != nil {
+		t.Fatal(err)
+	}
+	opts := policy.TokenRequestOptions{Scopes: []string{"https://vault.azure.net/.default"}, TenantID: standin.Tenant}
+	if _, err := (&devtool.AzurePowerShell{Path: filepath.Join(dir, "pwsh")}).GetToken(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	args := strings.Fields(readFile(t, filepath.Join(dir, "pwsh.log")))
+	if len(args) != 6 || strings.Join(args[:5], " ") != "-NoProfile -NonInteractive -OutputFormat Text -EncodedCommand" {
+		t.Fatalf("pwsh called with %q", args)
+	}
+	raw, err := base64.StdEncoding.DecodeString(args[5])
+	if err != nil || len(raw)%2 != 0 {
+		t.Fatalf("-EncodedCommand %q: %v", args[5], err)
+	}
+	units := make([]uint16, len(raw)/2)
+	for i := range units {
+		units[i] = uint16(raw[2*i]) | uint16(raw[2*i+1])<<8
+	}
+	script := string(utf16.Decode(units))
+	containsAll(t, "the script", script, "Get-AzAccessToken @request", "ResourceUrl = 'https://vault.azure.net'", "$request.TenantId = '"+standin.Tenant+"'", "ConvertTo-Json")
 }

@@ -60,7 +60,7 @@ type config struct {
 
 // tokenSourceChoices are the values AZURE_TOKEN_CREDENTIALS accepts, as in
 // azidentity's DefaultAzureCredential.
-var tokenSourceChoices = []string{"WorkloadIdentityCredential", "ManagedIdentityCredential", "EnvironmentCredential", "AzureCLICredential", "AzureDeveloperCLICredential", "prod", "dev"}
+var tokenSourceChoices = []string{"WorkloadIdentityCredential", "ManagedIdentityCredential", "EnvironmentCredential", "AzureCLICredential", "AzureDeveloperCLICredential", "AzurePowerShellCredential", "prod", "dev"}
 
 const (
 	defaultPort           = "8080"

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -62,6 +63,7 @@ func newChain(cfg config, opts azcore.ClientOptions) *chain {
 		servicePrincipalSource(cfg, opts),
 		azureCLISource(cfg),
 		azureDeveloperCLISource(cfg),
+		azurePowerShellSource(cfg),
 	}}
 	for i := range c.sources {
 		s := &c.sources[i]
@@ -96,7 +98,7 @@ func (c config) allows(typeName string) bool {
 
 // developerTools are the sources AZURE_TOKEN_CREDENTIALS=dev selects and
 // prod excludes, as in azidentity's DefaultAzureCredential.
-var developerTools = map[string]bool{"AzureCLICredential": true, "AzureDeveloperCLICredential": true}
+var developerTools = map[string]bool{"AzureCLICredential": true, "AzureDeveloperCLICredential": true, "AzurePowerShellCredential": true}
 
 // GetToken implements azcore.TokenCredential. azsecrets calls it once per
 // token lifetime: its bearer-token policy caches the token and makes
@@ -296,6 +298,25 @@ func azureDeveloperCLISource(cfg config) source {
 		"install the Azure Developer CLI (https://aka.ms/azd-install), then run azd auth login",
 		func(azd string) azcore.TokenCredential {
 			return &devtool.AzureDeveloperCLI{Path: azd, Tenant: cfg.TenantID}
+		})
+}
+
+// azurePowerShellSource is the developer's Connect-AzAccount sign-in,
+// after azd, as in azidentity's DefaultAzureCredential: PowerShell 7's
+// pwsh, or on Windows without it Windows PowerShell (azidentity 1.15,
+// azure_powershell_credential.go).
+func azurePowerShellSource(cfg config) source {
+	tool := "pwsh"
+	if runtime.GOOS == "windows" {
+		tool = "pwsh.exe"
+		if devtool.Find(tool, cfg.Path) == "" {
+			tool = "powershell.exe"
+		}
+	}
+	return toolSource(cfg, "Azure PowerShell", "AzurePowerShellCredential", tool,
+		"install PowerShell (https://aka.ms/powershell) and Az.Accounts (Install-Module Az.Accounts), then run Connect-AzAccount",
+		func(pwsh string) azcore.TokenCredential {
+			return &devtool.AzurePowerShell{Path: pwsh, Tenant: cfg.TenantID}
 		})
 }
 

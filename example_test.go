@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"log"
 	"net/http"
@@ -19,7 +20,9 @@ import (
 // compiles with the tests; it has no Output, so it never runs.
 func Example() {
 	// Once per process: the credential caches and refreshes its token, and
-	// the client meets Key Vault's authentication challenge once.
+	// the client meets Key Vault's authentication challenge once. Set
+	// AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential in production and dev
+	// on your machine, as Microsoft advises: no probe for what is not there.
 	cred, err := azidentity.NewDefaultAzureCredential(nil) // or this sample's chain, credential.go
 	if err != nil {
 		log.Fatal(err)
@@ -35,9 +38,14 @@ func Example() {
 			http.Error(w, "reading the secret failed", http.StatusBadGateway)
 			return
 		}
+		// Plain text, said so: Go would sniff a secret like <script> as HTML.
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, *resp.Value)
 	})
-	srv := &http.Server{Addr: ":8080", ReadHeaderTimeout: 5 * time.Second}
+	// The port the platform gives (App Service, Functions and Container Apps
+	// set PORT), on every interface for its front end; on a laptop, main.go
+	// listens on loopback only.
+	srv := &http.Server{Addr: ":" + cmp.Or(os.Getenv("PORT"), "8080"), ReadHeaderTimeout: 5 * time.Second}
 	log.Fatal(srv.ListenAndServe())
 }
 
@@ -59,6 +67,13 @@ func TestREADMEAtAGlance(t *testing.T) {
 	}
 	if got, want := strings.TrimSpace(block), strings.TrimSpace(strings.Join(lines, "\n")); got != want || want == "" {
 		t.Errorf("README's At a glance block differs from Example:\n--- README\n%s\n--- Example\n%s", got, want)
+	}
+	// What a reader copies must not take the site down (a fixed port where
+	// the platform sets PORT) or let a browser run the secret as HTML.
+	for _, want := range []string{`os.Getenv("PORT")`, `w.Header().Set("Content-Type", "text/plain; charset=utf-8")`} {
+		if !strings.Contains(block, want) {
+			t.Errorf("README's At a glance block has no %s", want)
+		}
 	}
 }
 

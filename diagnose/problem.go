@@ -248,6 +248,8 @@ func (x explainer) authProblem(ae *AuthError) *Problem {
 		return x.cliProblem(s, detail)
 	case "AzureDeveloperCLICredential":
 		return x.azdProblem(s, detail)
+	case "AzurePowerShellCredential":
+		return x.pwshProblem(s, detail)
 	}
 	return &Problem{
 		Status: http.StatusBadGateway,
