@@ -738,3 +738,29 @@ func TestDependabot(t *testing.T) {
 		}
 	}
 }
+
+// TestFunctionsPlan: the Functions route creates its app on Flex
+// Consumption, and no command in the docs names the Linux Consumption
+// plan, which retires on 2028-09-30 (Learn, "Azure Functions hosting
+// options").
+func TestFunctionsPlan(t *testing.T) {
+	t.Parallel()
+	var creates []string
+	for _, doc := range []string{"README.md", "docs/deploy.md", "docs/troubleshooting.md", "docs/identity.md", "docs/scaling.md", "docs/references.md"} {
+		text := readRepoFile(t, doc)
+		for _, block := range regexp.MustCompile("(?s)```(?:sh|bash)\n(.*?)```").FindAllStringSubmatch(text, -1) {
+			command := strings.ReplaceAll(block[1], "\\\n", " ") // continued lines, joined
+			for _, line := range strings.Split(command, "\n") {
+				if strings.Contains(line, "--consumption-plan-location") {
+					t.Errorf("%s creates an app on the retiring Linux Consumption plan: %s", doc, line)
+				}
+				if strings.HasPrefix(strings.TrimSpace(line), "az functionapp create ") {
+					creates = append(creates, line)
+				}
+			}
+		}
+	}
+	if len(creates) == 0 || !slices.ContainsFunc(creates, func(c string) bool { return strings.Contains(c, "--flexconsumption-location ") && strings.Contains(c, "--runtime custom") }) {
+		t.Errorf("the docs create the function app with %q; want one on Flex Consumption (--flexconsumption-location) as a custom handler", creates)
+	}
+}
