@@ -372,21 +372,39 @@ func TestCustomLanguageEnabled(t *testing.T) {
 			t.Errorf("azure-dev.yml's job %s does not set AZD_ALPHA_ENABLE_LANGUAGE_CUSTOM=true", name)
 		}
 	}
-	// devcontainer.json is JSON with // comment lines.
-	var dc struct {
-		ContainerEnv map[string]string `json:"containerEnv"`
+	if readDevContainer(t).ContainerEnv["AZD_ALPHA_ENABLE_LANGUAGE_CUSTOM"] != "true" {
+		t.Error("the dev container does not set AZD_ALPHA_ENABLE_LANGUAGE_CUSTOM=true")
 	}
+}
+
+// devContainer is the part of .devcontainer/devcontainer.json the tests read.
+type devContainer struct {
+	Image        string            `json:"image"`
+	ContainerEnv map[string]string `json:"containerEnv"`
+}
+
+// readDevContainer reads devcontainer.json, JSON with // comment lines.
+func readDevContainer(t *testing.T) devContainer {
+	t.Helper()
 	var lines []string
 	for _, line := range strings.Split(readRepoFile(t, ".devcontainer/devcontainer.json"), "\n") {
 		if !strings.HasPrefix(strings.TrimSpace(line), "//") {
 			lines = append(lines, line)
 		}
 	}
+	var dc devContainer
 	if err := json.Unmarshal([]byte(strings.Join(lines, "\n")), &dc); err != nil {
 		t.Fatal(err)
 	}
-	if dc.ContainerEnv["AZD_ALPHA_ENABLE_LANGUAGE_CUSTOM"] != "true" {
-		t.Error("the dev container does not set AZD_ALPHA_ENABLE_LANGUAGE_CUSTOM=true")
+	return dc
+}
+
+// TestDevContainerImagePinned: the dev container's image is pinned by
+// digest, which no one can move to other bytes, as the Dockerfile's are.
+func TestDevContainerImagePinned(t *testing.T) {
+	t.Parallel()
+	if image := readDevContainer(t).Image; !regexp.MustCompile(`^[^@\s]+:[^@\s]+@sha256:[0-9a-f]{64}$`).MatchString(image) {
+		t.Errorf("the dev container's image %q is not pinned by digest", image)
 	}
 }
 

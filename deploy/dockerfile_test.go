@@ -52,7 +52,13 @@ func TestDockerfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	goVersion := regexp.MustCompile(`(?m)^go (\S+)`).FindSubmatch(gomod)
-	if goVersion == nil || build.from != "golang:"+string(goVersion[1]) {
+	// Each image by digest: a tag can be moved to other bytes, a digest cannot.
+	for _, st := range stages {
+		if !regexp.MustCompile(`^[^@\s]+:[^@\s]+@sha256:[0-9a-f]{64}$`).MatchString(st.from) {
+			t.Errorf("FROM %s is not pinned by digest (image:tag@sha256:…)", st.from)
+		}
+	}
+	if tag, _, _ := strings.Cut(build.from, "@"); goVersion == nil || tag != "golang:"+string(goVersion[1]) {
 		t.Errorf("build stage FROM %s; want golang:%s, go.mod's Go", build.from, goVersion)
 	}
 	script, err := os.ReadFile("build.sh")
