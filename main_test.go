@@ -155,25 +155,26 @@ func startWithFileLimit(tb testing.TB, nofile int) (string, *os.Process) {
 }
 
 // idleConnections opens n connections to url that each make one request
-// and then stay open, idle on keep-alive, until the test ends; it returns
-// how many the app answered.
+// and then stay open, idle on keep-alive, until the test ends; it fails
+// on the first the app does not answer within 2 s (a server out of file
+// descriptors stops accepting, and answers none).
 func idleConnections(tb testing.TB, url string, n int) int {
 	tb.Helper()
-	answered := 0
-	for range n {
+	for i := range n {
 		c, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
 		if err != nil {
 			tb.Fatal(err)
 		}
 		tb.Cleanup(func() { c.Close() })
-		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		_ = c.SetDeadline(time.Now().Add(2 * time.Second))
 		if _, err := io.WriteString(c, "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
-			continue // the app closed it to stay under its limit
+			tb.Fatalf("connection %d of %d: %v", i+1, n, err)
 		}
-		if resp, err := http.ReadResponse(bufio.NewReader(c), nil); err == nil {
-			resp.Body.Close()
-			answered++
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			tb.Fatalf("connection %d of %d, beside %d idle ones: no answer: %v", i+1, n, i, err)
 		}
+		resp.Body.Close()
 	}
-	return answered
+	return n
 }
