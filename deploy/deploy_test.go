@@ -760,7 +760,9 @@ func TestFunctionsPlan(t *testing.T) {
 			}
 		}
 	}
-	if len(creates) == 0 || !slices.ContainsFunc(creates, func(c string) bool { return strings.Contains(c, "--flexconsumption-location ") && strings.Contains(c, "--runtime custom") }) {
+	if len(creates) == 0 || !slices.ContainsFunc(creates, func(c string) bool {
+		return strings.Contains(c, "--flexconsumption-location ") && strings.Contains(c, "--runtime custom")
+	}) {
 		t.Errorf("the docs create the function app with %q; want one on Flex Consumption (--flexconsumption-location) as a custom handler", creates)
 	}
 }
