@@ -6,15 +6,18 @@ run: ## run the app on :8080 (export KEY_VAULT_URL first)
 
 FUZZ_TARGETS = FuzzParseExpiresOn FuzzPrincipalFromToken FuzzLoadConfig FuzzCredentialsInURLs
 
-test: ## every test with the race detector, then each fuzz target for 3s
+test: ## every test with the race detector (the app's, then the deployment files'), then each fuzz target for 3s
 	go test -race -count=1 ./...
+	cd deploy && go test -race -count=1 ./...
 	@for f in $(FUZZ_TARGETS); do go test -run '^$$' -fuzz "^$$f$$" -fuzztime 3s . || exit 1; done
 
-lint: ## gofmt, go vet, staticcheck, actionlint
+lint: ## gofmt, go vet, staticcheck, actionlint (the tools from tools/go.mod)
 	@test -z "$$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
 	go vet ./...
-	go tool staticcheck ./...
-	go tool actionlint .github/workflows/*.yml
+	cd deploy && go vet ./...
+	go tool -modfile=tools/go.mod staticcheck ./...
+	cd deploy && go tool -modfile=../tools/go.mod staticcheck ./...
+	go tool -modfile=tools/go.mod actionlint .github/workflows/*.yml
 
 IDENTITY ?=
 FAULT ?=
@@ -27,6 +30,6 @@ demo: ## the whole flow against a local stand-in for Azure; IDENTITY=appservice|
 bench: ## figures against the local stand-in, side by side (see BENCHMARKS.md)
 	go test -run '^$$' -bench . -benchtime 1x -count 1 .
 
-mutate: ## the hand-written semantic mutants (mutants/), then gremlins over the whole suite; not run by CI, see BENCHMARKS.md
-	go run ./mutants
+mutate: ## the hand-written semantic mutants (mutants/, each still applies, then each run), then gremlins over the whole suite; not run by CI, see BENCHMARKS.md
+	cd mutants && go test -count=1 ./... && go run .
 	go run github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0 unleash -E 'demo/' -E 'internal/' -E 'mutants/' -E 'deploy/' --workers 1 --timeout-coefficient 5 .

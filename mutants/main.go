@@ -4,7 +4,7 @@
 // realistic bug in a file the project ships, with the line that says what
 // a user would feel (make mutate; BENCHMARKS.md has the score).
 //
-//	go run ./mutants [-run regexp] [-test 'go test -race -count=1 ./...']
+//	cd mutants && go run . [-run regexp] [-test 'go test -race -count=1 ./...']
 package main
 
 import (
@@ -30,7 +30,7 @@ func main() {
 func run(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("mutants", flag.ContinueOnError)
 	only := fs.String("run", "", "apply only the mutants whose file name matches this regexp")
-	test := fs.String("test", "go test -race -count=1 -failfast ./...", "the suite a mutant must fail")
+	test := fs.String("test", "go test -race -count=1 -failfast ./... && cd deploy && go test -count=1 -failfast ./...", "the suite a mutant must fail")
 	timeout := fs.Duration("timeout", 10*time.Minute, "longest one mutant's suite may run")
 	if err := fs.Parse(args); err != nil {
 		return err
