@@ -7,15 +7,15 @@ import (
 	"embed"
 	"encoding/base64"
 	"encoding/json"
-	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
-	"github.com/Azure-Samples/keyvault-msi-go/loopback"
 	"html/template"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
+	"github.com/Azure-Samples/keyvault-msi-go/loopback"
 )
 
 //go:embed web/page.html web/page.css web/copy.js
@@ -29,11 +29,6 @@ var webFiles embed.FS
 type page struct {
 	tmpl *template.Template
 	csp  string
-	// buffers hold pages while they render, so that a failed render sends
-	// no half page and each view does not grow a new buffer.
-	buffers sync.Pool
-	// success is the success page as last rendered, around its fetch time.
-	success successParts
 }
 
 func newPage() (*page, error) {
@@ -122,8 +117,8 @@ func handleSecret(logger *slog.Logger, cfg config, creds *chain, reader *secretR
 		known = view{Problem: diagnose.NoIdentity(cfg.facts(nil)), Sources: creds.statuses(nil)}
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h["Cache-Control"], h["Vary"] = noStore, varyAccept
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Vary", "Accept")
 		if known.Problem != nil {
 			pg.render(w, r, logger, known)
 			return
@@ -151,55 +146,30 @@ func (pg *page) render(w http.ResponseWriter, r *http.Request, logger *slog.Logg
 	if v.Problem != nil {
 		status = v.Problem.Status
 	}
-	buf, _ := pg.buffers.Get().(*bytes.Buffer)
-	if buf == nil {
-		buf = new(bytes.Buffer)
-	}
-	defer func() {
-		if buf.Cap() <= 64<<10 { // keep one oversized page from pinning its memory
-			buf.Reset()
-			pg.buffers.Put(buf)
-		}
-	}()
+	// The whole page, rendered before a byte is sent: a failed render sends
+	// no half page, and the length spares it chunked encoding.
+	var buf bytes.Buffer
 	if wantsJSON(r.Header.Get("Accept")) {
-		w.Header()["Content-Type"] = jsonType
-		if err := json.NewEncoder(buf).Encode(v); err != nil {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		if err := json.NewEncoder(&buf).Encode(v); err != nil {
 			logger.Error("encoding JSON", "error", err)
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
 		}
 	} else {
-		w.Header()["Content-Type"] = htmlType
-		if err := pg.renderHTML(buf, v); err != nil {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if err := pg.tmpl.Execute(&buf, v); err != nil {
 			logger.Error("rendering the page", "error", err)
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
 		}
 	}
-	// The whole page is known: its length spares it chunked encoding.
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes()) // a client that hung up needs no answer
 }
 
-// renderHTML writes v as the HTML page: a success view from its cached
-// parts and its own fetch time, any other view by executing the template.
-func (pg *page) renderHTML(buf *bytes.Buffer, v view) error {
-	if v.Secret == nil || v.Problem != nil {
-		return pg.tmpl.Execute(buf, v)
-	}
-	top, bottom, err := pg.success.get(pg.tmpl, v)
-	if err != nil {
-		return err
-	}
-	buf.Write(top)
-	buf.WriteString(template.HTMLEscapeString(v.Secret.FetchedAt.UTC().Format("2006-01-02 15:04:05 UTC")))
-	buf.Write(bottom)
-	return nil
-}
-
-// securityHeaders sets the headers every response carries. The values are
-// built once: every response, /ping's included, pays for them. A response
+// securityHeaders sets the headers every response carries. A response
 // to a request that arrived over HTTPS also tells browsers to use nothing
 // else (HSTS): the request's own TLS, or on an Azure host (onAzure) its
 // front end's X-Forwarded-Proto, since App Service ends TLS at its load
@@ -207,35 +177,18 @@ func (pg *page) renderHTML(buf *bytes.Buffer, v view) error {
 // "Configure a Linux Node.js app": detect HTTPS session). A laptop's plain
 // HTTP gets none: there X-Forwarded-Proto is whatever the client sent.
 func securityHeaders(csp string, onAzure bool, next http.Handler) http.Handler {
-	fixed := http.Header{
-		"X-Content-Type-Options":  {"nosniff"},
-		"Content-Security-Policy": {csp},
-		"Referrer-Policy":         {"no-referrer"},
-		"X-Frame-Options":         {"DENY"},
-	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		for k, v := range fixed {
-			h[k] = v // shared, never modified: net/http only reads them
-		}
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Content-Security-Policy", csp)
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
 		if r.TLS != nil || onAzure && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
-			h["Strict-Transport-Security"] = hsts
+			h.Set("Strict-Transport-Security", "max-age=31536000") // a year (RFC 6797)
 		}
 		next.ServeHTTP(w, r)
 	})
 }
-
-// hsts asks browsers to use HTTPS for a year (RFC 6797).
-var hsts = []string{"max-age=31536000"}
-
-// Header values the page sets on every view, shared and never modified
-// (net/http only reads them): setting them costs no allocation.
-var (
-	noStore    = []string{"no-store"}
-	varyAccept = []string{"Accept"}
-	htmlType   = []string{"text/html; charset=utf-8"}
-	jsonType   = []string{"application/json; charset=utf-8"}
-)
 
 // refuseBodies answers 413 to a request with a body, and closes its
 // connection at once: no route reads a body, and net/http would otherwise

@@ -9,10 +9,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
 )
@@ -241,12 +243,21 @@ func TestAzureCLI(t *testing.T) {
 func checkSecretPage(t *testing.T, app testApp, s *standin.Server, wantSource string, wantClaims ...string) {
 	t.Helper()
 	for range 3 {
+		before := time.Now().UTC().Truncate(time.Second)
 		resp, body := fetch(t, "GET", app.URL+"/", "")
 		if got, want := resp.StatusCode, http.StatusOK; got != want {
 			t.Fatalf("GET / = %d; want %d\n%s", got, want, body)
 		}
 		containsAll(t, "page", body, standin.DefaultSecret, wantSource, "0123456789abcdef0123456789abcdef")
 		containsAll(t, "page", body, wantClaims...)
+		// Each view says when it read Key Vault: this view's time, not the first's.
+		m := regexp.MustCompile(`<dt>Fetched</dt><dd>([^<]*)</dd>`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("the page says nothing of when it read the secret:\n%s", body)
+		}
+		if fetched, err := time.Parse("2006-01-02 15:04:05 UTC", m[1]); err != nil || fetched.Before(before) {
+			t.Errorf("the page says it read the secret at %q (%v); want this view's time, %s or later", m[1], err, before)
+		}
 	}
 	if got, want := s.TokenRequests(), int64(1); got != want {
 		t.Errorf("token requests after 3 views = %d; want %d", got, want)

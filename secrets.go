@@ -35,7 +35,9 @@ type secretReader struct {
 	// warm is set once a request has passed Key Vault's authentication
 	// challenge. Until then, reads go one at a time: azsecrets does not
 	// share an in-flight challenge, so a cold burst would otherwise cost a
-	// challenge round trip per request.
+	// challenge round trip per request and more than one token: measured
+	// without it, 32 concurrent first views made 4 token requests of the
+	// identity endpoint, against 1 (TestColdBurst).
 	warm    atomic.Bool
 	warming chan struct{}
 
