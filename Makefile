@@ -4,12 +4,13 @@
 run: ## run the app on :8080 (export KEY_VAULT_URL first)
 	go run .
 
-FUZZ_TARGETS = FuzzParseExpiresOn FuzzPrincipalFromToken FuzzLoadConfig FuzzCredentialsInURLs
+# Each fuzz target, as package:target.
+FUZZ_TARGETS = ./legacymsi:FuzzParseExpiresOn .:FuzzPrincipalFromToken .:FuzzLoadConfig .:FuzzCredentialsInURLs
 
 test: ## every test with the race detector (the app's, then the deployment files'), then each fuzz target for 3s
 	go test -race -count=1 ./...
 	cd deploy && go test -race -count=1 ./...
-	@for f in $(FUZZ_TARGETS); do go test -run '^$$' -fuzz "^$$f$$" -fuzztime 3s . || exit 1; done
+	@for f in $(FUZZ_TARGETS); do go test -run '^$$' -fuzz "^$${f#*:}$$" -fuzztime 3s "$${f%%:*}" || exit 1; done
 
 lint: ## gofmt, go vet, staticcheck, actionlint (the tools from tools/go.mod)
 	@test -z "$$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }

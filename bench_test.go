@@ -19,6 +19,7 @@ import (
 
 	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
+	"github.com/Azure-Samples/keyvault-msi-go/legacymsi"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
@@ -60,7 +61,7 @@ func minimalApp(b *testing.B, s *standin.Server) string {
 // contenders' Key Vault read.
 func bareClient(b *testing.B, s *standin.Server) *azsecrets.Client {
 	opts := azcore.ClientOptions{Transport: s.HTTPClient()}
-	cred, err := newLegacyAppServiceCredential(s.LegacyEndpoint(), standin.IdentityHeader, "", opts)
+	cred, err := legacymsi.New(s.LegacyEndpoint(), standin.IdentityHeader, "", opts)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -3,13 +3,13 @@ package main
 import (
 	"cmp"
 	"fmt"
-	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
-	"net"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
+	"github.com/Azure-Samples/keyvault-msi-go/settings"
 )
 
 // config is everything the app reads from its environment, read once at start.
@@ -72,7 +72,7 @@ const (
 // wrong is recorded in Problems for the page to show.
 func loadConfig(getenv func(string) string) config {
 	var references []diagnose.Setting
-	getenv = withoutReferences(getenv, &references)
+	getenv = settings.WithoutReferences(getenv, referenceSetting, &references)
 	c := config{
 		Port:               defaultPort,
 		SecretName:         cmp.Or(getenv("SECRET_NAME"), "secret"),
@@ -92,12 +92,12 @@ func loadConfig(getenv func(string) string) config {
 		Host:               diagnose.DetectHost(getenv),
 		Reference:          getenv(referenceSetting),
 	}
-	c.PortVar, c.Port = firstSet(getenv, defaultPort, "PORT", "FUNCTIONS_CUSTOMHANDLER_PORT", "HTTP_PLATFORM_PORT")
+	c.PortVar, c.Port = settings.FirstSet(getenv, defaultPort, "PORT", "FUNCTIONS_CUSTOMHANDLER_PORT", "HTTP_PLATFORM_PORT")
 	c.Local, c.ListenAddr, c.LocalNames = localRun(getenv, c)
-	c.ProxyVar, c.Proxy = firstSet(getenv, "", "HTTPS_PROXY", "https_proxy")
+	c.ProxyVar, c.Proxy = settings.FirstSet(getenv, "", "HTTPS_PROXY", "https_proxy")
 
-	if err := checkSecretName(c.SecretName); err != "" {
-		c.Problems = append(c.Problems, setting("SECRET_NAME", c.SecretName, err, suggestSecretName(c.SecretName)))
+	if err := settings.CheckSecretName(c.SecretName); err != "" {
+		c.Problems = append(c.Problems, settings.Invalid("SECRET_NAME", c.SecretName, err, settings.SuggestSecretName(c.SecretName)))
 	}
 
 	vaultVar, vault := "KEY_VAULT_URL", getenv("KEY_VAULT_URL")
@@ -105,43 +105,43 @@ func loadConfig(getenv func(string) string) config {
 		vaultVar, vault = "KEY_VAULT_URI", getenv("KEY_VAULT_URI")
 	}
 	c.urlCredentials = append(diagnose.URLCredentials(vault), diagnose.URLCredentials(c.Proxy)...)
-	if err := checkVaultURL(vault); err != "" {
-		c.Problems = append(c.Problems, setting(vaultVar, vault, err, exampleVaultURL))
+	if err := settings.CheckVaultURL(vault); err != "" {
+		c.Problems = append(c.Problems, settings.Invalid(vaultVar, vault, err, exampleVaultURL))
 	} else {
 		c.VaultURL = vault
 	}
 
 	if v := getenv("AZURE_TOKEN_CREDENTIALS"); v != "" {
-		if choice, ok := matchChoice(v); ok {
+		if choice, ok := settings.MatchChoice(v, tokenSourceChoices); ok {
 			c.TokenSources = choice
 		} else {
-			c.Problems = append(c.Problems, setting("AZURE_TOKEN_CREDENTIALS", v,
+			c.Problems = append(c.Problems, settings.Invalid("AZURE_TOKEN_CREDENTIALS", v,
 				"not one of "+strings.Join(tokenSourceChoices, ", ")+"; leave it unset to try every source in order",
 				"ManagedIdentityCredential"))
 		}
 	}
 
 	var err string
-	if c.RequestTimeout, err = parseDuration(getenv("REQUEST_TIMEOUT"), defaultRequestTimeout, false); err != "" {
-		c.Problems = append(c.Problems, setting("REQUEST_TIMEOUT", getenv("REQUEST_TIMEOUT"), err, "15s"))
+	if c.RequestTimeout, err = settings.Duration(getenv("REQUEST_TIMEOUT"), defaultRequestTimeout, false); err != "" {
+		c.Problems = append(c.Problems, settings.Invalid("REQUEST_TIMEOUT", getenv("REQUEST_TIMEOUT"), err, "15s"))
 		c.RequestTimeout = defaultRequestTimeout
 	}
-	if c.SecretCacheTTL, err = parseDuration(getenv("SECRET_CACHE_TTL"), 0, true); err != "" {
-		c.Problems = append(c.Problems, setting("SECRET_CACHE_TTL", getenv("SECRET_CACHE_TTL"), err, "30s"))
+	if c.SecretCacheTTL, err = settings.Duration(getenv("SECRET_CACHE_TTL"), 0, true); err != "" {
+		c.Problems = append(c.Problems, settings.Invalid("SECRET_CACHE_TTL", getenv("SECRET_CACHE_TTL"), err, "30s"))
 	}
 
 	for _, e := range []struct{ endpointVar, endpoint, headerVar, header string }{
 		{"IDENTITY_ENDPOINT", c.IdentityEndpoint, "IDENTITY_HEADER", c.IdentityHeader},
 		{"MSI_ENDPOINT", c.MSIEndpoint, "MSI_SECRET", c.MSISecret},
 	} {
-		if e.header != "" && clearTextOffMachine(e.endpoint) {
-			c.Problems = append(c.Problems, setting(e.endpointVar, e.endpoint,
+		if e.header != "" && settings.ClearTextOffMachine(e.endpoint) {
+			c.Problems = append(c.Problems, settings.Invalid(e.endpointVar, e.endpoint,
 				"is plain HTTP to another machine: the app would send "+e.headerVar+" across the network in clear text (through HTTP_PROXY, if set). "+
 					"App Service, Functions and Container Apps set an endpoint on this machine; use the value the platform set", "http://localhost:8081/msi/token"))
 		}
 	}
 
-	c.Problems = replaceProblems(c.Problems, references)
+	c.Problems = settings.ReplaceProblems(c.Problems, references)
 	c.Warnings = partialSettings(c)
 	// A setting's value is shown on the page and in the log: never a secret
 	// in it, nor a URL's user info or query (a password, a signature).
@@ -168,150 +168,9 @@ func localRun(getenv func(string) string, c config) (bool, string, []string) {
 	return !onAzure, getenv("LISTEN_ADDR"), names
 }
 
-// clearTextOffMachine reports whether endpoint is plain HTTP to a host other
-// than this machine (loopback) or the instance metadata service, whose
-// link-local address never leaves the host's network card.
-func clearTextOffMachine(endpoint string) bool {
-	u, err := url.Parse(endpoint)
-	if err != nil || u.Scheme != "http" {
-		return false
-	}
-	host := u.Hostname()
-	if ip := net.ParseIP(host); ip != nil {
-		return !ip.IsLoopback() && host != diagnose.IMDSAddress
-	}
-	return host != "localhost"
-}
-
 // referenceSetting is the app setting that holds App Service's Key Vault
 // reference to the secret, shown beside the app's own read.
 const referenceSetting = "SECRET_FROM_REFERENCE"
-
-// withoutReferences wraps getenv so that a setting holding a Key Vault
-// reference reads as unset, and is recorded in found: App Service passes
-// a reference it could not resolve through as text, which must never be
-// used as a vault URL or sent to Entra ID as a credential.
-func withoutReferences(getenv func(string) string, found *[]diagnose.Setting) func(string) string {
-	return func(name string) string {
-		v := getenv(name)
-		if name == referenceSetting || !diagnose.IsReference(v) {
-			return v
-		}
-		if !slices.ContainsFunc(*found, func(s diagnose.Setting) bool { return s.Variable == name }) {
-			*found = append(*found, diagnose.Setting{Variable: name, Found: v, Reference: true,
-				Problem: "is a Key Vault reference that App Service did not resolve: it passed the reference's text on, and the app uses it for nothing"})
-		}
-		return ""
-	}
-}
-
-// replaceProblems puts each unresolved reference in place of any problem
-// its setting's emptiness caused.
-func replaceProblems(problems, references []diagnose.Setting) []diagnose.Setting {
-	if len(references) == 0 {
-		return problems
-	}
-	out := slices.Clone(references)
-	for _, p := range problems {
-		if !slices.ContainsFunc(references, func(r diagnose.Setting) bool { return r.Variable == p.Variable }) {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// firstSet returns the first of vars that getenv finds set, and its value;
-// "" and def when none is.
-func firstSet(getenv func(string) string, def string, vars ...string) (string, string) {
-	for _, v := range vars {
-		if val := getenv(v); val != "" {
-			return v, val
-		}
-	}
-	return "", def
-}
-
-// checkSecretName returns what is wrong with a secret name, or "". Key
-// Vault names objects with 1 to 127 letters, digits and dashes (Key Vault
-// docs, "About keys, secrets, and certificates": object identifiers).
-func checkSecretName(s string) string {
-	if len(s) > 127 {
-		return "longer than Key Vault's 127 characters"
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
-			return fmt.Sprintf("%q is not allowed: Key Vault names secrets with letters, digits and dashes only", r)
-		}
-	}
-	return ""
-}
-
-// suggestSecretName is s with each run of characters Key Vault forbids
-// replaced by one dash, as an example of a name it accepts.
-func suggestSecretName(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
-		switch {
-		case ok:
-			b.WriteRune(r)
-		case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
-			b.WriteByte('-')
-		}
-	}
-	name := strings.Trim(b.String(), "-")
-	if len(name) > 127 {
-		name = name[:127]
-	}
-	return cmp.Or(name, "secret")
-}
-
-// checkVaultURL returns what is wrong with a vault URL, or "".
-func checkVaultURL(s string) string {
-	if s == "" {
-		return "not set: the app does not know which vault to read"
-	}
-	if strings.TrimSpace(s) != s {
-		return "has spaces or a line break around it: remove them"
-	}
-	u, err := url.Parse(s)
-	switch {
-	case err != nil || u.Host == "":
-		return "not an absolute URL"
-	case u.Scheme != "https":
-		return "must use https: Key Vault accepts tokens only over TLS"
-	case u.User != nil:
-		return "has a user name or password in it: Key Vault takes none, and the app shows the URL without it; remove it, and change that password if it is one"
-	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || (u.Path != "" && u.Path != "/"):
-		return "must be the vault's base URL, with no path or query (the app shows the URL without its query)"
-	}
-	return ""
-}
-
-// matchChoice matches v against tokenSourceChoices, ignoring case as azidentity does.
-func matchChoice(v string) (string, bool) {
-	for _, c := range tokenSourceChoices {
-		if strings.EqualFold(strings.TrimSpace(v), c) {
-			return c, true
-		}
-	}
-	return "", false
-}
-
-// parseDuration parses a Go duration such as "15s"; "" means def.
-func parseDuration(s string, def time.Duration, zeroOK bool) (time.Duration, string) {
-	if s == "" {
-		return def, ""
-	}
-	d, err := time.ParseDuration(s)
-	switch {
-	case err != nil:
-		return def, "not a duration such as 15s or 2m"
-	case d < 0 || (d == 0 && !zeroOK):
-		return def, "must be positive"
-	}
-	return d, ""
-}
 
 // partialSettings names the service-principal and managed-identity settings
 // that are half there: each is likely a typo that silently selects another
@@ -410,10 +269,4 @@ func (c config) facts(p *principal) diagnose.Facts {
 		f.Principal = &diagnose.Principal{ObjectID: p.ObjectID, IsUser: p.IsUser}
 	}
 	return f
-}
-
-// setting is an invalid setting: its variable, the value found, what is
-// wrong with it and an example of a valid one.
-func setting(variable, found, problem, example string) diagnose.Setting {
-	return diagnose.Setting{Variable: variable, Found: found, Problem: problem, Example: example}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/Azure-Samples/keyvault-msi-go/devtool"
 	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
+	"github.com/Azure-Samples/keyvault-msi-go/legacymsi"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
@@ -196,7 +197,7 @@ func managedIdentitySource(cfg config, opts azcore.ClientOptions) source {
 		if clientID != "" {
 			s.Name = userAssigned(name) + " (2017-09-01)"
 		}
-		cred, err := newLegacyAppServiceCredential(cfg.MSIEndpoint, cfg.MSISecret, clientID, opts)
+		cred, err := legacymsi.New(cfg.MSIEndpoint, cfg.MSISecret, clientID, opts)
 		s.cred = orError(cred, err)
 		return s
 	}

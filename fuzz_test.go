@@ -18,24 +18,9 @@ import (
 	"golang.org/x/net/http/httpproxy"
 )
 
-// The fuzz targets take input from outside: token claims, the identity
-// endpoint's expires_on, and the environment. None may panic, and each
-// input is either accepted or refused with a reason.
-
-func FuzzParseExpiresOn(f *testing.F) {
-	for _, s := range []string{`"1561000921"`, `1561000921`, `"06/19/2019 23:42:01 +00:00"`, `"1/16/2020 5:24:12 AM +00:00"`, `""`, `"x"`, `-1`} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, raw string) {
-		got, err := parseExpiresOn(raw)
-		if err == nil && got.IsZero() {
-			t.Errorf("parseExpiresOn(%q) = zero time, nil", raw)
-		}
-		if err != nil && err.Error() == "" {
-			t.Errorf("parseExpiresOn(%q) returned an empty error", raw)
-		}
-	})
-}
+// The fuzz targets take input from outside: token claims and the
+// environment (legacymsi fuzzes the identity endpoint's expires_on). None
+// may panic, and each input is either accepted or refused with a reason.
 
 func FuzzPrincipalFromToken(f *testing.F) {
 	for _, s := range []string{"e30.eyJvaWQiOiJvIn0.sig", "a.b.c", "", "...", "e30.W10.x", "e30.eyJvaWQiOjV9.x"} {

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"html/template"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 	"github.com/Azure-Samples/keyvault-msi-go/loopback"
+	"github.com/Azure-Samples/keyvault-msi-go/refcheck"
 )
 
 //go:embed web/page.html web/page.css web/copy.js
@@ -73,7 +75,7 @@ type view struct {
 	Problem   *diagnose.Problem `json:"problem,omitempty"`
 	Principal *principal        `json:"principal,omitempty"`
 	Sources   []sourceStatus    `json:"sources,omitempty"`
-	Reference *referenceCheck   `json:"reference,omitempty"`
+	Reference *refcheck.Check   `json:"reference,omitempty"`
 }
 
 // newServer builds the app's handler: every route, its headers and its log.
@@ -106,7 +108,7 @@ func handlePing() http.Handler {
 // handleSecret reads the secret and shows it with the principal that read
 // it, or shows what failed and how to fix it.
 func handleSecret(logger *slog.Logger, cfg config, creds *chain, reader *secretReader, pg *page) http.Handler {
-	references := newReferenceChecks(cfg)
+	references := refcheck.New(referenceSetting, cfg.Reference, cfg.SecretName, cfg.VaultURL, cfg.facts(nil))
 	// What start-up already knows needs no call to Azure: invalid settings,
 	// or no identity to authenticate with.
 	var known view
@@ -134,7 +136,11 @@ func handleSecret(logger *slog.Logger, cfg config, creds *chain, reader *secretR
 		} else {
 			v.Secret = &s
 		}
-		v.Reference = references.against(v.Secret)
+		var read *string
+		if v.Secret != nil {
+			read = &v.Secret.Value
+		}
+		v.Reference = references.Against(read)
 		pg.render(w, r, logger, v)
 	})
 }
@@ -229,3 +235,48 @@ func (s *statusRecorder) WriteHeader(code int) {
 }
 
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// wantsJSON reports whether an Accept header prefers JSON to HTML, read as
+// RFC 9110 section 12.5.1 says: each media range carries a weight (q,
+// default 1; q=0 means "not this"), and the most specific range that
+// matches a type sets its weight. HTML wins a tie and serves a client
+// that accepts neither.
+func wantsJSON(accept string) bool {
+	if accept == "" {
+		return false
+	}
+	json, html := acceptWeight(accept, "application", "json"), acceptWeight(accept, "text", "html")
+	return json > html
+}
+
+// acceptWeight is the weight accept gives to typ/sub.
+func acceptWeight(accept, typ, sub string) float64 {
+	best, weight := -1, 0.0 // best: the specificity of the range that set weight
+	for _, part := range strings.Split(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		t, s, _ := strings.Cut(mt, "/")
+		specificity := -1
+		switch {
+		case t == typ && s == sub:
+			specificity = 2
+		case t == typ && s == "*":
+			specificity = 1
+		case t == "*" && s == "*":
+			specificity = 0
+		}
+		if specificity <= best {
+			continue
+		}
+		q := 1.0
+		if v, ok := params["q"]; ok {
+			if q, err = strconv.ParseFloat(v, 64); err != nil || q < 0 || q > 1 {
+				continue
+			}
+		}
+		best, weight = specificity, q
+	}
+	return weight
+}

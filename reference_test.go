@@ -10,6 +10,7 @@ import (
 
 	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
+	"github.com/Azure-Samples/keyvault-msi-go/refcheck"
 )
 
 const (
@@ -113,7 +114,7 @@ func TestKeyVaultReference(t *testing.T) {
 	}
 }
 
-func checkReference(t *testing.T, got *referenceCheck, state, says string, fixes []string, target *diagnose.Reference) {
+func checkReference(t *testing.T, got *refcheck.Check, state, says string, fixes []string, target *diagnose.Reference) {
 	t.Helper()
 	if state == "" {
 		if got != nil {

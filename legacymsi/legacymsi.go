@@ -1,4 +1,9 @@
-package main
+// Package legacymsi speaks App Service's 2017-09-01 managed identity
+// protocol, which hosts that set only MSI_ENDPOINT and MSI_SECRET offer.
+// azidentity treats that pair as Azure ML's, whose parser rejects the
+// "+00:00" offset App Service puts on expires_on (BENCHMARKS.md shows its
+// error), so the sample carries this small credential instead.
+package legacymsi
 
 import (
 	"context"
@@ -17,31 +22,29 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 )
 
-// legacyAppServiceCredential speaks App Service's 2017-09-01 identity
-// protocol, which hosts that set only MSI_ENDPOINT and MSI_SECRET offer.
-// azidentity treats that pair as Azure ML, whose parser rejects the
-// "+00:00" offset App Service puts on expires_on, so the sample carries
-// this small credential instead.
-type legacyAppServiceCredential struct {
+// Credential gets tokens from the 2017-09-01 endpoint at MSI_ENDPOINT.
+type Credential struct {
 	endpoint, secret, clientID string
 	pipeline                   runtime.Pipeline
 }
 
-const legacyAPIVersion = "2017-09-01"
+const apiVersion = "2017-09-01"
 
-func newLegacyAppServiceCredential(endpoint, secret, clientID string, opts azcore.ClientOptions) (*legacyAppServiceCredential, error) {
+// New is the credential for the endpoint and its secret (MSI_ENDPOINT and
+// MSI_SECRET); clientID, when set, asks for that user-assigned identity.
+func New(endpoint, secret, clientID string, opts azcore.ClientOptions) (*Credential, error) {
 	u, err := url.Parse(endpoint)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return nil, fmt.Errorf("MSI_ENDPOINT %q is not an http(s) URL", endpoint)
 	}
-	return &legacyAppServiceCredential{
+	return &Credential{
 		endpoint: endpoint, secret: secret, clientID: clientID,
 		pipeline: runtime.NewPipeline("keyvault-msi-go", "v1", runtime.PipelineOptions{}, &opts),
 	}, nil
 }
 
 // GetToken implements azcore.TokenCredential.
-func (c *legacyAppServiceCredential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
+func (c *Credential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
 	if len(opts.Scopes) != 1 {
 		return azcore.AccessToken{}, errors.New("the App Service identity endpoint takes exactly one scope")
 	}
@@ -50,7 +53,7 @@ func (c *legacyAppServiceCredential) GetToken(ctx context.Context, opts policy.T
 		return azcore.AccessToken{}, err
 	}
 	q := req.Raw().URL.Query()
-	q.Set("api-version", legacyAPIVersion)
+	q.Set("api-version", apiVersion)
 	// the endpoint wants a v1 resource, not a v2 scope
 	q.Set("resource", strings.TrimSuffix(opts.Scopes[0], "/.default"))
 	if c.clientID != "" {
@@ -68,33 +71,33 @@ func (c *legacyAppServiceCredential) GetToken(ctx context.Context, opts policy.T
 		return azcore.AccessToken{}, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return azcore.AccessToken{}, &legacyError{Host: req.Raw().URL.Host, Status: resp.StatusCode, Message: diagnose.ErrorDescription(body)}
+		return azcore.AccessToken{}, &Error{Host: req.Raw().URL.Host, Status: resp.StatusCode, Message: diagnose.ErrorDescription(body)}
 	}
 	var r struct {
 		AccessToken string          `json:"access_token"`
 		ExpiresOn   json.RawMessage `json:"expires_on"`
 	}
 	if err := json.Unmarshal(body, &r); err != nil || r.AccessToken == "" {
-		return azcore.AccessToken{}, &legacyError{Host: req.Raw().URL.Host, Status: resp.StatusCode, Message: "the answer is not a token response"}
+		return azcore.AccessToken{}, &Error{Host: req.Raw().URL.Host, Status: resp.StatusCode, Message: "the answer is not a token response"}
 	}
-	exp, err := parseExpiresOn(string(r.ExpiresOn))
+	exp, err := ParseExpiresOn(string(r.ExpiresOn))
 	if err != nil {
-		return azcore.AccessToken{}, &legacyError{Host: req.Raw().URL.Host, Status: resp.StatusCode, Message: err.Error()}
+		return azcore.AccessToken{}, &Error{Host: req.Raw().URL.Host, Status: resp.StatusCode, Message: err.Error()}
 	}
 	return azcore.AccessToken{Token: r.AccessToken, ExpiresOn: exp}, nil
 }
 
-// legacyError is a failed answer from the 2017-09-01 identity endpoint.
-type legacyError struct {
+// Error is a failed answer from the 2017-09-01 identity endpoint.
+type Error struct {
 	Host    string
 	Status  int
 	Message string
 }
 
 // IdentityAnswer is the endpoint's status and message, for the diagnosis.
-func (e *legacyError) IdentityAnswer() (int, string) { return e.Status, e.Message }
+func (e *Error) IdentityAnswer() (int, string) { return e.Status, e.Message }
 
-func (e *legacyError) Error() string {
+func (e *Error) Error() string {
 	msg := fmt.Sprintf("%s answered %d %s", e.Host, e.Status, http.StatusText(e.Status))
 	if e.Message != "" {
 		msg += ": " + e.Message
@@ -106,9 +109,9 @@ func (e *legacyError) Error() string {
 // Linux "06/19/2019 23:42:01 +00:00" and Windows "1/16/2020 5:24:12 AM +00:00".
 var expiresOnLayouts = []string{"1/2/2006 15:04:05 -07:00", "1/2/2006 3:04:05 PM -07:00"}
 
-// parseExpiresOn reads expires_on as epoch seconds (a JSON number or string)
+// ParseExpiresOn reads expires_on as epoch seconds (a JSON number or string)
 // or as one of App Service's date strings.
-func parseExpiresOn(raw string) (time.Time, error) {
+func ParseExpiresOn(raw string) (time.Time, error) {
 	s := raw
 	if unq, err := strconv.Unquote(raw); err == nil {
 		s = unq

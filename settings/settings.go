@@ -1,0 +1,165 @@
+// Package settings reads the app's settings as a user types them: what is
+// wrong with each (in the words the configuration page shows), an example
+// of a valid one, and the Key Vault references App Service left
+// unresolved in their place.
+package settings
+
+import (
+	"cmp"
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
+)
+
+// Invalid is an invalid setting: its variable, the value found, what is
+// wrong with it and an example of a valid one.
+func Invalid(variable, found, problem, example string) diagnose.Setting {
+	return diagnose.Setting{Variable: variable, Found: found, Problem: problem, Example: example}
+}
+
+// FirstSet returns the first of vars that getenv finds set, and its value;
+// "" and def when none is.
+func FirstSet(getenv func(string) string, def string, vars ...string) (string, string) {
+	for _, v := range vars {
+		if val := getenv(v); val != "" {
+			return v, val
+		}
+	}
+	return "", def
+}
+
+// WithoutReferences wraps getenv so that a setting holding a Key Vault
+// reference reads as unset, and is recorded in found (all but keep, the
+// setting meant to hold one): App Service passes
+// a reference it could not resolve through as text, which must never be
+// used as a vault URL or sent to Entra ID as a credential.
+func WithoutReferences(getenv func(string) string, keep string, found *[]diagnose.Setting) func(string) string {
+	return func(name string) string {
+		v := getenv(name)
+		if name == keep || !diagnose.IsReference(v) {
+			return v
+		}
+		if !slices.ContainsFunc(*found, func(s diagnose.Setting) bool { return s.Variable == name }) {
+			*found = append(*found, diagnose.Setting{Variable: name, Found: v, Reference: true,
+				Problem: "is a Key Vault reference that App Service did not resolve: it passed the reference's text on, and the app uses it for nothing"})
+		}
+		return ""
+	}
+}
+
+// ReplaceProblems puts each unresolved reference in place of any problem
+// its setting's emptiness caused.
+func ReplaceProblems(problems, references []diagnose.Setting) []diagnose.Setting {
+	if len(references) == 0 {
+		return problems
+	}
+	out := slices.Clone(references)
+	for _, p := range problems {
+		if !slices.ContainsFunc(references, func(r diagnose.Setting) bool { return r.Variable == p.Variable }) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// CheckSecretName returns what is wrong with a secret name, or "". Key
+// Vault names objects with 1 to 127 letters, digits and dashes (Key Vault
+// docs, "About keys, secrets, and certificates": object identifiers).
+func CheckSecretName(s string) string {
+	if len(s) > 127 {
+		return "longer than Key Vault's 127 characters"
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+			return fmt.Sprintf("%q is not allowed: Key Vault names secrets with letters, digits and dashes only", r)
+		}
+	}
+	return ""
+}
+
+// SuggestSecretName is s with each run of characters Key Vault forbids
+// replaced by one dash, as an example of a name it accepts.
+func SuggestSecretName(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+		switch {
+		case ok:
+			b.WriteRune(r)
+		case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
+			b.WriteByte('-')
+		}
+	}
+	name := strings.Trim(b.String(), "-")
+	if len(name) > 127 {
+		name = name[:127]
+	}
+	return cmp.Or(name, "secret")
+}
+
+// CheckVaultURL returns what is wrong with a vault URL, or "".
+func CheckVaultURL(s string) string {
+	if s == "" {
+		return "not set: the app does not know which vault to read"
+	}
+	if strings.TrimSpace(s) != s {
+		return "has spaces or a line break around it: remove them"
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || u.Host == "":
+		return "not an absolute URL"
+	case u.Scheme != "https":
+		return "must use https: Key Vault accepts tokens only over TLS"
+	case u.User != nil:
+		return "has a user name or password in it: Key Vault takes none, and the app shows the URL without it; remove it, and change that password if it is one"
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || (u.Path != "" && u.Path != "/"):
+		return "must be the vault's base URL, with no path or query (the app shows the URL without its query)"
+	}
+	return ""
+}
+
+// MatchChoice matches v against choices, ignoring case and spaces around it, as azidentity does.
+func MatchChoice(v string, choices []string) (string, bool) {
+	for _, c := range choices {
+		if strings.EqualFold(strings.TrimSpace(v), c) {
+			return c, true
+		}
+	}
+	return "", false
+}
+
+// Duration parses a Go duration such as "15s"; "" means def.
+func Duration(s string, def time.Duration, zeroOK bool) (time.Duration, string) {
+	if s == "" {
+		return def, ""
+	}
+	d, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		return def, "not a duration such as 15s or 2m"
+	case d < 0 || (d == 0 && !zeroOK):
+		return def, "must be positive"
+	}
+	return d, ""
+}
+
+// ClearTextOffMachine reports whether endpoint is plain HTTP to a host other
+// than this machine (loopback) or the instance metadata service, whose
+// link-local address never leaves the host's network card.
+func ClearTextOffMachine(endpoint string) bool {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Scheme != "http" {
+		return false
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); ip != nil {
+		return !ip.IsLoopback() && host != diagnose.IMDSAddress
+	}
+	return host != "localhost"
+}
