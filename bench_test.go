@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
+	"github.com/Azure-Samples/keyvault-msi-go/harden"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
 	"github.com/Azure-Samples/keyvault-msi-go/legacymsi"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -227,7 +228,7 @@ func BenchmarkPing(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	headed := httptest.NewServer(securityHeaders(pg.csp, false, bare.Config.Handler))
+	headed := httptest.NewServer(harden.Headers(pg.csp, false, bare.Config.Handler))
 	b.Cleanup(headed.Close)
 	p, m = sideBySide(app, headed.URL+"/ping", 40000, 8, 4)
 	report(b, "ping/bare handler with the same headers", p.PerSecond()/m.PerSecond(), "ratio")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 	"github.com/Azure-Samples/keyvault-msi-go/settings"
+	"github.com/Azure-Samples/keyvault-msi-go/sources"
 )
 
 // config is everything the app reads from its environment, read once at start.
@@ -18,25 +19,16 @@ type config struct {
 	PortVar        string // the variable Port came from; "" for the default
 	VaultURL       string // "" when invalid; see Problems
 	SecretName     string
-	TokenSources   string // AZURE_TOKEN_CREDENTIALS, validated
 	RequestTimeout time.Duration
 	SecretCacheTTL time.Duration
 
-	// The identity's environment, as the credential sources read it.
-	IdentityEndpoint, IdentityHeader string // App Service, 2019-08-01
-	MSIEndpoint, MSISecret           string // App Service, 2017-09-01
-	TenantID, ClientID               string
-	FederatedTokenFile               string // AKS workload identity
-	AuthorityHost                    string // AZURE_AUTHORITY_HOST: Entra ID's host, for sovereign clouds
-	IMDSEndpoint                     string // Azure Arc, beside IDENTITY_ENDPOINT
-	ClientSecret                     string
-	CertificatePath, CertificatePass string
-	Path                             string // where the az CLI is looked for
+	// The identity's environment (IDENTITY_ENDPOINT, AZURE_CLIENT_ID, …,
+	// the host), as the credential sources read it.
+	sources.Env
+	AuthorityHost string // AZURE_AUTHORITY_HOST: Entra ID's host, for sovereign clouds
 	// Proxy is HTTPS_PROXY (or https_proxy), which azcore's default
 	// transport honours; failures name it.
 	ProxyVar, Proxy string
-	// Host is the Azure service the app runs on, from its own variables.
-	Host diagnose.Host
 	// Reference is SECRET_FROM_REFERENCE: App Service's Key Vault
 	// reference to the same secret, as the platform passed it on.
 	Reference string
@@ -74,23 +66,25 @@ func loadConfig(getenv func(string) string) config {
 	var references []diagnose.Setting
 	getenv = settings.WithoutReferences(getenv, referenceSetting, &references)
 	c := config{
-		Port:               defaultPort,
-		SecretName:         cmp.Or(getenv("SECRET_NAME"), "secret"),
-		IdentityEndpoint:   getenv("IDENTITY_ENDPOINT"),
-		IdentityHeader:     getenv("IDENTITY_HEADER"),
-		MSIEndpoint:        getenv("MSI_ENDPOINT"),
-		MSISecret:          getenv("MSI_SECRET"),
-		TenantID:           getenv("AZURE_TENANT_ID"),
-		FederatedTokenFile: getenv("AZURE_FEDERATED_TOKEN_FILE"),
-		AuthorityHost:      getenv("AZURE_AUTHORITY_HOST"),
-		IMDSEndpoint:       getenv("IMDS_ENDPOINT"),
-		ClientID:           getenv("AZURE_CLIENT_ID"),
-		ClientSecret:       getenv("AZURE_CLIENT_SECRET"),
-		CertificatePath:    getenv("AZURE_CLIENT_CERTIFICATE_PATH"),
-		CertificatePass:    getenv("AZURE_CLIENT_CERTIFICATE_PASSWORD"),
-		Path:               getenv("PATH"),
-		Host:               diagnose.DetectHost(getenv),
-		Reference:          getenv(referenceSetting),
+		Port:       defaultPort,
+		SecretName: cmp.Or(getenv("SECRET_NAME"), "secret"),
+		Env: sources.Env{
+			IdentityEndpoint:   getenv("IDENTITY_ENDPOINT"),
+			IdentityHeader:     getenv("IDENTITY_HEADER"),
+			MSIEndpoint:        getenv("MSI_ENDPOINT"),
+			MSISecret:          getenv("MSI_SECRET"),
+			TenantID:           getenv("AZURE_TENANT_ID"),
+			FederatedTokenFile: getenv("AZURE_FEDERATED_TOKEN_FILE"),
+			IMDSEndpoint:       getenv("IMDS_ENDPOINT"),
+			ClientID:           getenv("AZURE_CLIENT_ID"),
+			ClientSecret:       getenv("AZURE_CLIENT_SECRET"),
+			CertificatePath:    getenv("AZURE_CLIENT_CERTIFICATE_PATH"),
+			CertificatePass:    getenv("AZURE_CLIENT_CERTIFICATE_PASSWORD"),
+			Path:               getenv("PATH"),
+			Host:               diagnose.DetectHost(getenv),
+		},
+		AuthorityHost: getenv("AZURE_AUTHORITY_HOST"),
+		Reference:     getenv(referenceSetting),
 	}
 	c.PortVar, c.Port = settings.FirstSet(getenv, defaultPort, "PORT", "FUNCTIONS_CUSTOMHANDLER_PORT", "HTTP_PLATFORM_PORT")
 	c.Local, c.ListenAddr, c.LocalNames = localRun(getenv, c)

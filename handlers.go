@@ -9,13 +9,13 @@ import (
 	"encoding/json"
 	"html/template"
 	"log/slog"
-	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/Azure-Samples/keyvault-msi-go/accept"
 	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
+	"github.com/Azure-Samples/keyvault-msi-go/harden"
 	"github.com/Azure-Samples/keyvault-msi-go/loopback"
 	"github.com/Azure-Samples/keyvault-msi-go/refcheck"
 )
@@ -82,11 +82,11 @@ type view struct {
 func newServer(logger *slog.Logger, cfg config, creds *chain, reader *secretReader, pg *page) http.Handler {
 	mux := http.NewServeMux()
 	addRoutes(mux, logger, cfg, creds, reader, pg)
-	var h http.Handler = refuseBodies(mux)
+	var h http.Handler = harden.RefuseBodies(mux)
 	if cfg.Local {
 		h = loopback.OnlyLocalNames(h, cfg.LocalNames...)
 	}
-	return logRequests(logger, securityHeaders(pg.csp, cfg.Host.Name != "", h))
+	return logRequests(logger, harden.Headers(pg.csp, cfg.Host.Name != "", h))
 }
 
 // addRoutes lists every route. GET patterns also answer HEAD; ServeMux
@@ -155,7 +155,7 @@ func (pg *page) render(w http.ResponseWriter, r *http.Request, logger *slog.Logg
 	// The whole page, rendered before a byte is sent: a failed render sends
 	// no half page, and the length spares it chunked encoding.
 	var buf bytes.Buffer
-	if wantsJSON(r.Header.Get("Accept")) {
+	if accept.PrefersJSON(r.Header.Get("Accept")) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		if err := json.NewEncoder(&buf).Encode(v); err != nil {
 			logger.Error("encoding JSON", "error", err)
@@ -173,43 +173,6 @@ func (pg *page) render(w http.ResponseWriter, r *http.Request, logger *slog.Logg
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes()) // a client that hung up needs no answer
-}
-
-// securityHeaders sets the headers every response carries. A response
-// to a request that arrived over HTTPS also tells browsers to use nothing
-// else (HSTS): the request's own TLS, or on an Azure host (onAzure) its
-// front end's X-Forwarded-Proto, since App Service ends TLS at its load
-// balancers and marks the forwarded request so (App Service docs,
-// "Configure a Linux Node.js app": detect HTTPS session). A laptop's plain
-// HTTP gets none: there X-Forwarded-Proto is whatever the client sent.
-func securityHeaders(csp string, onAzure bool, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Content-Security-Policy", csp)
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
-		if r.TLS != nil || onAzure && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
-			h.Set("Strict-Transport-Security", "max-age=31536000") // a year (RFC 6797)
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// refuseBodies answers 413 to a request with a body, and closes its
-// connection at once: no route reads a body, and net/http would otherwise
-// wait to drain it, until the server's ReadTimeout, before closing.
-func refuseBodies(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength != 0 {
-			w.Header().Set("Connection", "close")
-			// Reading is over for this connection: the drain fails at once.
-			_ = http.NewResponseController(w).SetReadDeadline(time.Now())
-			http.Error(w, "no route of this app takes a request body", http.StatusRequestEntityTooLarge)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 // logRequests logs one line per request: method, path, status, duration.
@@ -235,48 +198,3 @@ func (s *statusRecorder) WriteHeader(code int) {
 }
 
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
-
-// wantsJSON reports whether an Accept header prefers JSON to HTML, read as
-// RFC 9110 section 12.5.1 says: each media range carries a weight (q,
-// default 1; q=0 means "not this"), and the most specific range that
-// matches a type sets its weight. HTML wins a tie and serves a client
-// that accepts neither.
-func wantsJSON(accept string) bool {
-	if accept == "" {
-		return false
-	}
-	json, html := acceptWeight(accept, "application", "json"), acceptWeight(accept, "text", "html")
-	return json > html
-}
-
-// acceptWeight is the weight accept gives to typ/sub.
-func acceptWeight(accept, typ, sub string) float64 {
-	best, weight := -1, 0.0 // best: the specificity of the range that set weight
-	for _, part := range strings.Split(accept, ",") {
-		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		t, s, _ := strings.Cut(mt, "/")
-		specificity := -1
-		switch {
-		case t == typ && s == sub:
-			specificity = 2
-		case t == typ && s == "*":
-			specificity = 1
-		case t == "*" && s == "*":
-			specificity = 0
-		}
-		if specificity <= best {
-			continue
-		}
-		q := 1.0
-		if v, ok := params["q"]; ok {
-			if q, err = strconv.ParseFloat(v, 64); err != nil || q < 0 || q > 1 {
-				continue
-			}
-		}
-		best, weight = specificity, q
-	}
-	return weight
-}

@@ -21,6 +21,7 @@ import (
 	"github.com/Azure-Samples/keyvault-msi-go/devtool"
 	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
+	"github.com/Azure-Samples/keyvault-msi-go/sources"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
@@ -359,11 +360,11 @@ func TestEchoedSecretsRedacted(t *testing.T) {
 	})
 	t.Run("Entra ID", func(t *testing.T) {
 		t.Parallel()
-		cfg := config{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", ClientID: "c", TenantID: "t", ClientSecret: clientSecret}
+		cfg := config{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", Env: sources.Env{ClientID: "c", TenantID: "t", ClientSecret: clientSecret}}
 		resp := &http.Response{StatusCode: 401, Body: io.NopCloser(strings.NewReader(
 			`{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided: ` + clientSecret + ` ` + token + `"}`))}
-		s := &source{Name: "service principal (client secret)", TypeName: "EnvironmentCredential"}
-		c := &chain{sources: []source{*s}}
+		s := &sources.Source{Name: "service principal (client secret)", TypeName: "EnvironmentCredential"}
+		c := &chain{sources: []sources.Source{*s}}
 		c.active = &c.sources[0]
 		f := explainFailure(cfg, c)(&diagnose.AuthError{Failed: &diagnose.Source{Name: s.Name, TypeName: s.TypeName}, Err: &azidentity.AuthenticationFailedError{RawResponse: resp}})
 		b, _ := json.Marshal(f.problem)
