@@ -12,6 +12,7 @@ import (
 
 	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
+	"github.com/Azure-Samples/keyvault-msi-go/pipeline"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
@@ -133,7 +134,7 @@ func TestPipelineOptions(t *testing.T) {
 		{"", ""},
 		{"https://login.sovereign.example/", "https://login.sovereign.example/"},
 	} {
-		got := pipelineOptions(loadConfig(mapEnv(map[string]string{"AZURE_AUTHORITY_HOST": tt.authority})), azcore.ClientOptions{})
+		got := pipeline.Options(loadConfig(mapEnv(map[string]string{"AZURE_AUTHORITY_HOST": tt.authority})).AuthorityHost, azcore.ClientOptions{})
 		if got.Cloud.ActiveDirectoryAuthorityHost != tt.want {
 			t.Errorf("AZURE_AUTHORITY_HOST=%q: authority host %q; want %q", tt.authority, got.Cloud.ActiveDirectoryAuthorityHost, tt.want)
 		}
@@ -151,7 +152,7 @@ func TestTokenRequestNetworkFailure(t *testing.T) {
 	s := startStandIn(t, standin.Options{})
 	s.SetFault(standin.FaultNXDomain)
 	cfg := loadConfig(mapEnv(envFor(t, s, standin.ServicePrincipal)))
-	c := newChain(cfg, pipelineOptions(cfg, azcore.ClientOptions{Transport: s.HTTPClient()}))
+	c := newChain(cfg, pipeline.Options(cfg.AuthorityHost, azcore.ClientOptions{Transport: s.HTTPClient()}))
 	_, err := c.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{"https://vault.azure.net/.default"}})
 	if err == nil {
 		t.Fatal("GetToken succeeded; want the name not to resolve")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
+	"github.com/Azure-Samples/keyvault-msi-go/loopback"
 	"github.com/Azure-Samples/keyvault-msi-go/settings"
 	"github.com/Azure-Samples/keyvault-msi-go/sources"
 )
@@ -136,7 +137,7 @@ func loadConfig(getenv func(string) string) config {
 	}
 
 	c.Problems = settings.ReplaceProblems(c.Problems, references)
-	c.Warnings = partialSettings(c)
+	c.Warnings = c.Env.Warnings()
 	// A setting's value is shown on the page and in the log: never a secret
 	// in it, nor a URL's user info or query (a password, a signature).
 	r := diagnose.NewRedactor(c.secrets()...)
@@ -149,62 +150,16 @@ func loadConfig(getenv func(string) string) config {
 // localRun reports whether the app runs on a developer's machine rather
 // than an Azure host (App Service, Functions, Container Apps, AKS, a
 // virtual machine's identity), where LISTEN_ADDR widens it, and the names
-// besides localhost it serves: Codespaces' forwarded name for the port,
-// https://<CODESPACE_NAME>-<port>.<GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN>
-// (GitHub docs, "Default environment variables for your codespace").
+// besides localhost it serves.
 func localRun(getenv func(string) string, c config) (bool, string, []string) {
 	onAzure := c.Host.Name != "" || c.IdentityEndpoint != "" || c.MSIEndpoint != "" || c.FederatedTokenFile != "" ||
 		getenv("KUBERNETES_SERVICE_HOST") != "" || getenv("AZURE_TOKEN_CREDENTIALS") == "ManagedIdentityCredential"
-	var names []string
-	if cs, domain := getenv("CODESPACE_NAME"), getenv("GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN"); cs != "" && domain != "" {
-		names = append(names, cs+"-"+c.Port+"."+domain)
-	}
-	return !onAzure, getenv("LISTEN_ADDR"), names
+	return !onAzure, getenv("LISTEN_ADDR"), loopback.ForwardedNames(getenv, c.Port)
 }
 
 // referenceSetting is the app setting that holds App Service's Key Vault
 // reference to the secret, shown beside the app's own read.
 const referenceSetting = "SECRET_FROM_REFERENCE"
-
-// partialSettings names the service-principal and managed-identity settings
-// that are half there: each is likely a typo that silently selects another
-// identity.
-func partialSettings(c config) []string {
-	var w []string
-	if (c.IdentityEndpoint == "") != (c.IdentityHeader == "") && c.IMDSEndpoint == "" { // Arc sets no header
-		w = append(w, "only one of IDENTITY_ENDPOINT and IDENTITY_HEADER is set: the App Service managed identity (2019-08-01) needs both")
-	}
-	if (c.MSIEndpoint == "") != (c.MSISecret == "") {
-		w = append(w, "only one of MSI_ENDPOINT and MSI_SECRET is set: the App Service managed identity (2017-09-01) needs both")
-	}
-	var missing []string
-	for _, v := range []struct {
-		name string
-		set  bool
-	}{
-		{"AZURE_TENANT_ID", c.TenantID != ""},
-		{"AZURE_CLIENT_ID", c.ClientID != ""},
-		{"AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH", c.ClientSecret != "" || c.CertificatePath != ""},
-	} {
-		if !v.set {
-			missing = append(missing, v.name)
-		}
-	}
-	onlyClientID := len(missing) == 2 && c.ClientID != "" // a user-assigned managed identity
-	onlyTenant := len(missing) == 2 && c.TenantID != ""   // a tenant for the Azure CLI
-	workload := c.FederatedTokenFile != ""                // AKS workload identity: no secret by design
-	if len(missing) > 0 && len(missing) < 3 && !(onlyClientID && c.hasManagedIdentity()) && !onlyTenant && !workload {
-		w = append(w, "service principal settings are incomplete, missing "+strings.Join(missing, ", ")+": the service principal source is skipped")
-	}
-	if c.ClientSecret != "" && c.CertificatePath != "" {
-		w = append(w, "both AZURE_CLIENT_SECRET and AZURE_CLIENT_CERTIFICATE_PATH are set: the client secret is used")
-	}
-	return w
-}
-
-func (c config) hasManagedIdentity() bool {
-	return (c.IdentityEndpoint != "" && c.IdentityHeader != "") || (c.MSIEndpoint != "" && c.MSISecret != "")
-}
 
 // logAttrs describes the configuration for the start-up log line: which
 // settings are present, never their secret values.

@@ -3,9 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"embed"
-	"encoding/base64"
 	"encoding/json"
 	"html/template"
 	"log/slog"
@@ -57,16 +55,8 @@ func newPage() (*page, error) {
 	}
 	return &page{
 		tmpl: tmpl.Lookup("page.html"),
-		csp: "default-src 'none'; style-src " + cspHash(css) + "; script-src " + cspHash(js) + "; " +
-			"base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+		csp:  harden.CSP(css, js),
 	}, nil
-}
-
-// cspHash is the Content-Security-Policy source that allows an inline
-// element whose text is b (CSP Level 3, hash-source).
-func cspHash(b []byte) string {
-	sum := sha256.Sum256(b)
-	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 }
 
 // view is what / shows, as HTML or JSON.

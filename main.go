@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -14,13 +13,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"slices"
 	"syscall"
 	"time"
 
 	"github.com/Azure-Samples/keyvault-msi-go/conncap"
-	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 	"github.com/Azure-Samples/keyvault-msi-go/loopback"
+	"github.com/Azure-Samples/keyvault-msi-go/pipeline"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 )
@@ -114,15 +112,15 @@ func newHTTPServer(handler http.Handler, cfg config, stderr io.Writer) *http.Ser
 	}
 }
 
-// newApp wires the app for cfg. opts reach every Azure SDK pipeline; run
-// passes the zero value, so azcore's defaults apply. Tests pass a transport
-// that reaches the local stand-in.
+// newApp wires the app for cfg. opts reach every Azure SDK pipeline
+// through pipeline.Options; run passes the zero value, so the app's own
+// transport applies. Tests pass one that reaches the local stand-in.
 func newApp(logger *slog.Logger, cfg config, opts azcore.ClientOptions) (http.Handler, error) {
 	pg, err := newPage()
 	if err != nil {
 		return nil, err
 	}
-	opts = pipelineOptions(cfg, opts)
+	opts = pipeline.Options(cfg.AuthorityHost, opts)
 	creds := newChain(cfg, opts)
 	logger.Info("starting", cfg.logAttrs()...)
 	for _, w := range cfg.Warnings {
@@ -147,39 +145,4 @@ func newApp(logger *slog.Logger, cfg config, opts azcore.ClientOptions) (http.Ha
 		reader = newSecretReader(client, cfg, explainFailure(cfg, creds))
 	}
 	return newServer(logger, cfg, creds, reader, pg), nil
-}
-
-// pipelineOptions is opts as every Azure pipeline of the app uses them:
-// each watches its own network failures (diagnose.NetworkWatch), reads no
-// answer past diagnose.MaxAnswer bytes, and Entra ID's
-// host is AZURE_AUTHORITY_HOST's when it is set, read through getenv
-// rather than by azidentity from the process.
-func pipelineOptions(cfg config, opts azcore.ClientOptions) azcore.ClientOptions {
-	opts.PerRetryPolicies = append(slices.Clone(opts.PerRetryPolicies), diagnose.NetworkWatch{})
-	if opts.Transport == nil {
-		opts.Transport = defaultTransport()
-	}
-	opts.Transport = diagnose.BoundedTransport{Next: opts.Transport}
-	if cfg.AuthorityHost != "" {
-		opts.Cloud.ActiveDirectoryAuthorityHost = cfg.AuthorityHost
-	}
-	return opts
-}
-
-// defaultTransport is the transport run uses, with the settings azcore's
-// own default has (sdk/internal/transport): HTTPS_PROXY honoured, TLS 1.2
-// at least, HTTP/2 with health-check pings.
-func defaultTransport() *http.Client {
-	return &http.Client{Transport: &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          100,
-		MaxIdleConnsPerHost:   10,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12, Renegotiation: tls.RenegotiateFreelyAsClient},
-		HTTP2:                 &http.HTTP2Config{SendPingTimeout: 10 * time.Second, PingTimeout: 5 * time.Second},
-	}}
 }

@@ -23,14 +23,6 @@ type principal struct {
 	IsUser     bool      `json:"isUser"`
 }
 
-// PrincipalType is what az role assignment create calls this principal.
-func (p principal) PrincipalType() string {
-	if p.IsUser {
-		return "User"
-	}
-	return "ServicePrincipal"
-}
-
 // claimsOf decodes a JWT's payload without verifying it.
 func claimsOf(token string) (map[string]any, error) {
 	parts := strings.Split(token, ".")

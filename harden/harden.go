@@ -4,6 +4,8 @@
 package harden
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"net/http"
 	"strings"
 	"time"
@@ -45,4 +47,16 @@ func RefuseBodies(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// CSP is the Content-Security-Policy of a page whose one inline style is
+// css and one inline script js: nothing else loads, each allowed by its
+// hash (CSP Level 3, hash-source).
+func CSP(css, js []byte) string {
+	hash := func(b []byte) string {
+		sum := sha256.Sum256(b)
+		return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+	}
+	return "default-src 'none'; style-src " + hash(css) + "; script-src " + hash(js) + "; " +
+		"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 }

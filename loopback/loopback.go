@@ -65,3 +65,13 @@ func localName(hostport string, also []string) bool {
 const notLocal = "This local run of the app answers only to localhost and IP addresses, so that a web page cannot " +
 	"read your secret by pointing a name of its own at this machine (DNS rebinding). Open http://localhost:<port>/ " +
 	"(or, with LISTEN_ADDR set, this machine's IP address) instead.\n"
+
+// ForwardedNames are the names a development environment forwards to this
+// machine's port: Codespaces' https://<CODESPACE_NAME>-<port>.<domain>
+// (GitHub docs, "Default environment variables for your codespace").
+func ForwardedNames(getenv func(string) string, port string) []string {
+	if cs, domain := getenv("CODESPACE_NAME"), getenv("GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN"); cs != "" && domain != "" {
+		return []string{cs + "-" + port + "." + domain}
+	}
+	return nil
+}

@@ -250,3 +250,43 @@ func (h hostGuard) Do(req *policy.Request) (*http.Response, error) {
 	}
 	return req.Next()
 }
+
+// Warnings name the service-principal and managed-identity settings that
+// are half there: each is likely a typo that silently selects another
+// identity.
+func (c Env) Warnings() []string {
+	var w []string
+	if (c.IdentityEndpoint == "") != (c.IdentityHeader == "") && c.IMDSEndpoint == "" { // Arc sets no header
+		w = append(w, "only one of IDENTITY_ENDPOINT and IDENTITY_HEADER is set: the App Service managed identity (2019-08-01) needs both")
+	}
+	if (c.MSIEndpoint == "") != (c.MSISecret == "") {
+		w = append(w, "only one of MSI_ENDPOINT and MSI_SECRET is set: the App Service managed identity (2017-09-01) needs both")
+	}
+	var missing []string
+	for _, v := range []struct {
+		name string
+		set  bool
+	}{
+		{"AZURE_TENANT_ID", c.TenantID != ""},
+		{"AZURE_CLIENT_ID", c.ClientID != ""},
+		{"AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH", c.ClientSecret != "" || c.CertificatePath != ""},
+	} {
+		if !v.set {
+			missing = append(missing, v.name)
+		}
+	}
+	onlyClientID := len(missing) == 2 && c.ClientID != "" // a user-assigned managed identity
+	onlyTenant := len(missing) == 2 && c.TenantID != ""   // a tenant for the Azure CLI
+	workload := c.FederatedTokenFile != ""                // AKS workload identity: no secret by design
+	if len(missing) > 0 && len(missing) < 3 && !(onlyClientID && c.hasManagedIdentity()) && !onlyTenant && !workload {
+		w = append(w, "service principal settings are incomplete, missing "+strings.Join(missing, ", ")+": the service principal source is skipped")
+	}
+	if c.ClientSecret != "" && c.CertificatePath != "" {
+		w = append(w, "both AZURE_CLIENT_SECRET and AZURE_CLIENT_CERTIFICATE_PATH are set: the client secret is used")
+	}
+	return w
+}
+
+func (c Env) hasManagedIdentity() bool {
+	return (c.IdentityEndpoint != "" && c.IdentityHeader != "") || (c.MSIEndpoint != "" && c.MSISecret != "")
+}
