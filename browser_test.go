@@ -75,11 +75,11 @@ func TestBrowser(t *testing.T) {
 			if strings.Contains(title, "pwned") || active != 0 {
 				t.Errorf("page title %q, %d img/script elements; want the hostile secret inert", title, active)
 			}
-			shot, err := chromedp.Run(tab, chromedp.FullScreenshot(90))
+			shot, err := chromedp.Run(tab, chromedp.FullScreenshot(100)) // 100: PNG
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(filepath.Join("screenshots", tt.shotTag+".jpg"), shot, 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join("screenshots", tt.shotTag+".png"), shot, 0o644); err != nil {
 				t.Fatal(err)
 			}
 		})

@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"fmt"
+	"image/png"
 	"log"
 	"net/http"
 	"os"
@@ -103,4 +104,29 @@ func docSection(t *testing.T, path, heading string) string {
 		}
 	}
 	return section
+}
+
+// TestREADMEFirstScreen: the README's first screen says how to try the
+// sample (make demo, then a curl that prints the secret and the principal)
+// and shows the page, a picture that is there.
+func TestREADMEFirstScreen(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := strings.Join(strings.SplitN(string(readme), "\n", 41)[:40], "\n")
+	for _, want := range []string{"make demo", "curl -s -H 'Accept: application/json' localhost:8080/", "](docs/page.png)"} {
+		if !strings.Contains(first, want) {
+			t.Errorf("README's first 40 lines have no %q", want)
+		}
+	}
+	f, err := os.Open("docs/page.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if cfg, err := png.DecodeConfig(f); err != nil || cfg.Width < 300 || cfg.Height < 300 {
+		t.Errorf("docs/page.png: %+v, %v; want a PNG of the page", cfg, err)
+	}
 }
