@@ -92,7 +92,7 @@ func BenchmarkBodylessConnection(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := newHTTPServer(h, loadConfig(mapEnv(nil)), io.Discard)
+	srv := newServer(h, loadConfig(mapEnv(nil)), io.Discard)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)

@@ -36,8 +36,8 @@ type issued struct {
 }
 
 // newChain builds the chain for cfg. opts reach every source's HTTP
-// pipeline; production passes the zero value, so azcore's default transport
-// (HTTPS_PROXY, system roots) applies.
+// pipeline: newApp passes pipeline.Options, so the app's one transport
+// carries every token request (HTTPS_PROXY honoured, answers bounded).
 func newChain(cfg config, opts azcore.ClientOptions) *chain {
 	// Workload identity comes before the managed identity, as in
 	// azidentity's DefaultAzureCredential.

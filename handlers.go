@@ -68,8 +68,8 @@ type view struct {
 	Reference *refcheck.Check   `json:"reference,omitempty"`
 }
 
-// newServer builds the app's handler: every route, its headers and its log.
-func newServer(logger *slog.Logger, cfg config, creds *chain, reader *secretReader, pg *page) http.Handler {
+// newHandler builds the app's handler: every route, its headers and its log.
+func newHandler(logger *slog.Logger, cfg config, creds *chain, reader *secretReader, pg *page) http.Handler {
 	mux := http.NewServeMux()
 	addRoutes(mux, logger, cfg, creds, reader, pg)
 	var h http.Handler = harden.RefuseBodies(mux)

@@ -170,7 +170,7 @@ func TestBodylessRequestsAreCutOff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := newHTTPServer(h, loadConfig(mapEnv(nil)), io.Discard)
+	srv := newServer(h, loadConfig(mapEnv(nil)), io.Discard)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -53,7 +53,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	if err != nil {
 		return fmt.Errorf("listening on port %s: %w", cfg.Port, err)
 	}
-	srv := newHTTPServer(handler, cfg, stderr)
+	srv := newServer(handler, cfg, stderr)
 	served := make(chan error, len(lns))
 	for _, ln := range lns {
 		logger.Info("listening", "addr", ln.Addr().String())
@@ -92,12 +92,12 @@ func listen(cfg config) ([]net.Listener, error) {
 	return []net.Listener{ln}, err
 }
 
-// newHTTPServer bounds what a slow or hostile client can hold: header
-// reading, the whole request with any body it promises (no route reads
-// one, so a request that promises a body and never sends it is cut off,
-// and cannot hold up a graceful shutdown), the whole response, idle
-// keep-alives, their number and header size.
-func newHTTPServer(handler http.Handler, cfg config, stderr io.Writer) *http.Server {
+// newServer is the HTTP server, bounding what a slow or hostile client can
+// hold: header reading, the whole request with any body it promises (no
+// route reads one, so a request that promises a body and never sends it
+// is cut off, and cannot hold up a graceful shutdown), the whole
+// response, idle keep-alives, their number and header size.
+func newServer(handler http.Handler, cfg config, stderr io.Writer) *http.Server {
 	return &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -144,5 +144,5 @@ func newApp(logger *slog.Logger, cfg config, opts azcore.ClientOptions) (http.Ha
 		}
 		reader = newSecretReader(client, cfg, explainFailure(cfg, creds))
 	}
-	return newServer(logger, cfg, creds, reader, pg), nil
+	return newHandler(logger, cfg, creds, reader, pg), nil
 }

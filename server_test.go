@@ -23,7 +23,7 @@ func startHTTPServer(t *testing.T, readHeaderTimeout time.Duration) (addr string
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := newHTTPServer(h, loadConfig(mapEnv(nil)), io.Discard)
+	srv := newServer(h, loadConfig(mapEnv(nil)), io.Discard)
 	if srv.ReadHeaderTimeout <= 0 || srv.ReadHeaderTimeout > 10*time.Second || srv.MaxHeaderBytes <= 0 || srv.IdleTimeout <= 0 {
 		t.Fatalf("server limits: ReadHeaderTimeout %v, MaxHeaderBytes %d, IdleTimeout %v; want all set, header timeout ≤ 10s",
 			srv.ReadHeaderTimeout, srv.MaxHeaderBytes, srv.IdleTimeout)
@@ -124,7 +124,7 @@ func TestIdleConnectionFlood(t *testing.T) {
 func TestServerLimits(t *testing.T) {
 	t.Parallel()
 	cfg := loadConfig(mapEnv(map[string]string{"REQUEST_TIMEOUT": "7s"}))
-	srv := newHTTPServer(http.NotFoundHandler(), cfg, io.Discard)
+	srv := newServer(http.NotFoundHandler(), cfg, io.Discard)
 	for _, tt := range []struct {
 		name      string
 		got, want time.Duration

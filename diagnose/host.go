@@ -13,7 +13,7 @@ type Host struct {
 	Revision string // Container Apps: the running revision
 }
 
-// detectHost reads the platforms' own variables: App Service sets
+// DetectHost reads the platforms' own variables: App Service sets
 // WEBSITE_SITE_NAME and WEBSITE_RESOURCE_GROUP (App Service docs,
 // "Environment variables and app settings reference"), a function app
 // also FUNCTIONS_WORKER_RUNTIME (Azure Functions docs, "App settings
@@ -34,7 +34,7 @@ func DetectHost(getenv func(string) string) Host {
 	return Host{}
 }
 
-// identityName is what the page calls the host's managed identity. The
+// IdentityName is what the page calls the host's managed identity. The
 // identity endpoint's variables are App Service's protocol, which
 // Functions and Container Apps speak too: on an unknown host they are
 // taken for App Service.

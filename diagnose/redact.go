@@ -49,7 +49,7 @@ var (
 	urlQuery    = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://[^\s?#"'<>]*)\?[^\s#"'<>]*`)
 )
 
-// text is s as a page or a log may show it.
+// Text is s as a page or a log may show it.
 func (r Redactor) Text(s string) string {
 	cut := len(s) > 4*maxExcerpt
 	if cut {
@@ -94,7 +94,7 @@ func runePrefix(s string, n int) string {
 	return s[:n]
 }
 
-// problem returns a copy of p with every text redacted. Commands are
+// Problem returns a copy of p with every text redacted. Commands are
 // redacted too: they quote values that came from settings.
 func (r Redactor) Problem(p *Problem) *Problem {
 	out := *p
