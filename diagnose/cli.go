@@ -1,7 +1,6 @@
 package diagnose
 
 import (
-	"net/http"
 	"regexp"
 	"strings"
 )
@@ -44,7 +43,6 @@ func (x explainer) toolProblem(s *Source, rules []toolRule, msg string, fallback
 			break
 		}
 	}
-	p.Status = http.StatusBadGateway
 	p.Title = s.Name + ": " + p.Title
 	return p
 }

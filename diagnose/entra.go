@@ -75,7 +75,6 @@ func (x explainer) entraProblem(s *Source, a entraAnswer) *Problem {
 			Fixes: []Fix{{Text: fmt.Sprintf("Look the code up in Entra ID's error reference: https://login.microsoftonline.com/error?code=%d", a.Code)}},
 		}
 	}
-	p.Status = http.StatusBadGateway
 	p.Title = s.Name + ": " + p.Title
 	return p
 }
@@ -147,9 +146,8 @@ func (x explainer) tenantMismatch(s *Source, detail string) *Problem {
 		return nil
 	}
 	p := &Problem{
-		Status: http.StatusBadGateway,
-		Title:  "The vault is in another tenant",
-		Cause:  "The vault " + x.vaultName() + " belongs to the tenant " + m[1] + ", but " + s.Name + " signs in to AZURE_TENANT_ID=" + x.cfg.TenantID + ".",
+		Title: "The vault is in another tenant",
+		Cause: "The vault " + x.vaultName() + " belongs to the tenant " + m[1] + ", but " + s.Name + " signs in to AZURE_TENANT_ID=" + x.cfg.TenantID + ".",
 	}
 	switch s.TypeName {
 	case "AzureCLICredential":

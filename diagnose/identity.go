@@ -51,7 +51,7 @@ func (x explainer) identityProblem(s *Source, detail string, err error) *Problem
 	if strings.Contains(s.Name, "(IMDS)") {
 		return x.imdsProblem(s, detail, a)
 	}
-	p := &Problem{Status: http.StatusBadGateway}
+	p := &Problem{}
 	switch {
 	case a.Status == http.StatusBadRequest && x.userAssignedID(s) != "":
 		// App Service: {"StatusCode":400,"Message":"No MSI found for specified
@@ -93,7 +93,7 @@ func (x explainer) userAssignedID(s *Source) string {
 // imdsProblem explains a failed request to a virtual machine's instance
 // metadata service, which the app asks only when told to.
 func (x explainer) imdsProblem(s *Source, detail string, a identityAnswer) *Problem {
-	p := &Problem{Status: http.StatusBadGateway}
+	p := &Problem{}
 	// IMDS answers 400 {"error":"invalid_request","error_description":
 	// "Identity not found"} (Azure/azure-sdk-for-net#37278); azidentity
 	// keeps the response for a user-assigned identity, and only its text

@@ -72,7 +72,6 @@ func (x explainer) vaultProblem(e *azcore.ResponseError) *Problem {
 			break
 		}
 	}
-	p.Status = http.StatusBadGateway
 	if e.StatusCode == http.StatusForbidden && x.cfg.UnresolvedReference != "" {
 		// App Service resolves the reference with the same identity
 		// (unless keyVaultReferenceIdentity names another), so the same

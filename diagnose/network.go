@@ -111,9 +111,8 @@ func (x explainer) proxyProblem(host, title, what string) *Problem {
 		words = append(words, "--proxy-user", placeholder("user"))
 	}
 	return &Problem{
-		Status: http.StatusBadGateway,
-		Title:  title,
-		Cause:  "Requests to Azure go through the proxy " + x.cfg.ProxyVar + "=" + x.cfg.Proxy + ", and " + what + ".",
+		Title: title,
+		Cause: "Requests to Azure go through the proxy " + x.cfg.ProxyVar + "=" + x.cfg.Proxy + ", and " + what + ".",
 		Fixes: []Fix{{
 			Text:    "Check the proxy lets this machine reach " + host + ". If this network needs no proxy, remove " + x.cfg.ProxyVar + " from the app's environment and start the app again.",
 			Command: cmd(append(words, "https://"+host+"/")...),
@@ -123,10 +122,9 @@ func (x explainer) proxyProblem(host, title, what string) *Problem {
 
 func (x explainer) dnsProblem(name string) *Problem {
 	p := &Problem{
-		Status: http.StatusBadGateway,
-		Title:  "A host name does not resolve",
-		Cause:  "The name " + name + " does not resolve from here. No retry can change that.",
-		Fixes:  []Fix{{Text: "Check this machine's DNS settings and network connection.", Command: cmd("nslookup", name)}},
+		Title: "A host name does not resolve",
+		Cause: "The name " + name + " does not resolve from here. No retry can change that.",
+		Fixes: []Fix{{Text: "Check this machine's DNS settings and network connection.", Command: cmd("nslookup", name)}},
 	}
 	if name == x.host() {
 		p.Cause = "KEY_VAULT_URL names " + name + ", which does not resolve: no vault has that name, or this network cannot see it."
@@ -140,9 +138,8 @@ func (x explainer) dnsProblem(name string) *Problem {
 
 func (x explainer) untrustedProblem(host string, reason error) *Problem {
 	return &Problem{
-		Status: http.StatusBadGateway,
-		Title:  "This machine does not trust the certificate",
-		Cause:  "The TLS certificate presented for " + host + " is not one this machine trusts (" + reason.Error() + "). On a corporate network a TLS-inspecting proxy is the usual reason.",
+		Title: "This machine does not trust the certificate",
+		Cause: "The TLS certificate presented for " + host + " is not one this machine trusts (" + reason.Error() + "). On a corporate network a TLS-inspecting proxy is the usual reason.",
 		Fixes: []Fix{
 			{Text: "See who issued the certificate this machine receives:", Command: cmd("curl", "-vsI", "https://"+host+"/")},
 			{Text: "If it is your organisation's inspection CA, add it to the trusted roots for the app (a PEM file), then start the app again.", Command: cmd("export", assign("SSL_CERT_FILE", placeholder("path-to-your-ca.pem")))},
@@ -154,10 +151,9 @@ func (x explainer) untrustedProblem(host string, reason error) *Problem {
 // service answers so, so something between the app and it does.
 func (x explainer) tooLargeProblem(origin string) *Problem {
 	p := &Problem{
-		Status: http.StatusBadGateway,
-		Title:  "An answer was too large to read",
-		Cause:  fmt.Sprintf("%s sent an answer larger than %d KiB, which no Azure answer is; the app read no more of it. A proxy or another server answering for Azure is the usual reason.", redactURL(origin), MaxAnswer>>10),
-		Fixes:  []Fix{{Text: "See what this machine receives from that host:", Command: cmd("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download} bytes\\n", redactURL(origin)+"/")}},
+		Title: "An answer was too large to read",
+		Cause: fmt.Sprintf("%s sent an answer larger than %d KiB, which no Azure answer is; the app read no more of it. A proxy or another server answering for Azure is the usual reason.", redactURL(origin), MaxAnswer>>10),
+		Fixes: []Fix{{Text: "See what this machine receives from that host:", Command: cmd("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download} bytes\\n", redactURL(origin)+"/")}},
 	}
 	return p
 }

@@ -122,18 +122,40 @@ func (e *SDKPanic) Error() string {
 // Explain classifies err, the failure to read the secret, once, and
 // returns its problem with every text redacted of f.Secrets.
 func Explain(err error, f Facts) *Problem {
-	return NewRedactor(f.Secrets...).Problem(explainer{f, f.Principal}.explain(err))
+	p := explainer{f, f.Principal}.explain(err)
+	p.Status = statusOf(err)
+	return NewRedactor(f.Secrets...).Problem(p)
 }
 
 // Configuration is the problem of invalid settings, known at start-up.
 func Configuration(settings []Setting, f Facts) *Problem {
-	return NewRedactor(f.Secrets...).Problem(explainer{cfg: f}.configurationProblem(settings))
+	p := explainer{cfg: f}.configurationProblem(settings)
+	p.Status = http.StatusInternalServerError
+	return NewRedactor(f.Secrets...).Problem(p)
 }
 
 // NoIdentity is the problem when no credential source is configured,
 // known at start-up.
 func NoIdentity(f Facts) *Problem {
-	return NewRedactor(f.Secrets...).Problem(explainer{cfg: f}.noIdentity())
+	p := explainer{cfg: f}.noIdentity()
+	p.Status = http.StatusInternalServerError
+	return NewRedactor(f.Secrets...).Problem(p)
+}
+
+// statusOf is the one table from a kind of failure to its HTTP status:
+// the app's own setup (no identity to authenticate with) is the server's
+// error, 500; an upstream that gave no answer in time, 504; any other
+// upstream's failure (Key Vault, Entra ID, an identity endpoint, a
+// developer tool, the network), 502.
+func statusOf(err error) int {
+	var ae *AuthError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return http.StatusGatewayTimeout
+	case errors.As(err, &ae) && ae.Failed == nil:
+		return http.StatusInternalServerError
+	}
+	return http.StatusBadGateway
 }
 
 // Setting is one invalid setting, told so a user can fix it.
@@ -174,8 +196,7 @@ func (x explainer) explain(err error) *Problem {
 	switch {
 	case errors.As(err, &sdkPanic):
 		return &Problem{
-			Status: http.StatusBadGateway,
-			Title:  "Key Vault's answer could not be read",
+			Title: "Key Vault's answer could not be read",
 			Cause: "The server at " + x.cfg.VaultURL + " answered in a shape Key Vault never uses, and the Azure SDK failed on it (" + FirstLine(err.Error()) +
 				"). A proxy or a server other than Key Vault may be answering for the vault's name.",
 			Fixes: []Fix{{Text: "See what answers for the vault: Key Vault's own answer names login.microsoftonline.com and a tenant in its WWW-Authenticate header.", Command: cmd("curl", "-sSI", x.cfg.VaultURL)}},
@@ -186,9 +207,8 @@ func (x explainer) explain(err error) *Problem {
 		return x.vaultProblem(respErr)
 	case strings.Contains(err.Error(), "doesn't match the requested domain"):
 		return &Problem{
-			Status: http.StatusBadGateway,
-			Title:  "Key Vault's challenge names another domain",
-			Cause:  "The server at " + x.cfg.VaultURL + " asked for a token for a resource outside the vault's domain. azsecrets refuses, so that a token is never sent to the wrong host: " + FirstLine(err.Error()),
+			Title: "Key Vault's challenge names another domain",
+			Cause: "The server at " + x.cfg.VaultURL + " asked for a token for a resource outside the vault's domain. azsecrets refuses, so that a token is never sent to the wrong host: " + FirstLine(err.Error()),
 			Fixes: []Fix{{
 				Text:    "Set KEY_VAULT_URL to the vault's own URL, https://<vault>.vault.azure.net/, not a custom domain or proxy name:",
 				Command: cmd("az", "keyvault", "show", "--name", x.vaultName(), "--query", "properties.vaultUri", "-o", "tsv"),
@@ -196,10 +216,9 @@ func (x explainer) explain(err error) *Problem {
 		}
 	}
 	return &Problem{
-		Status: http.StatusBadGateway,
-		Title:  "Key Vault could not be reached",
-		Cause:  FirstLine(err.Error()),
-		Fixes:  []Fix{{Text: "Check that this machine reaches the vault:", Command: cmd("curl", "-sSI", x.cfg.VaultURL)}},
+		Title: "Key Vault could not be reached",
+		Cause: FirstLine(err.Error()),
+		Fixes: []Fix{{Text: "Check that this machine reaches the vault:", Command: cmd("curl", "-sSI", x.cfg.VaultURL)}},
 	}
 }
 
@@ -207,17 +226,15 @@ func (x explainer) timedOut(err error) *Problem {
 	var ae *AuthError
 	if errors.As(err, &ae) && ae.Failed != nil {
 		return &Problem{
-			Status: http.StatusGatewayTimeout,
-			Title:  ae.Failed.Name + " did not answer in time",
-			Cause:  fmt.Sprintf("No token within %s.", x.cfg.RequestTimeout),
-			Fixes:  []Fix{x.settingFix("Reload the page. If the identity's endpoint is slow rather than down, raise REQUEST_TIMEOUT (now "+x.cfg.RequestTimeout.String()+").", "REQUEST_TIMEOUT", "30s")},
+			Title: ae.Failed.Name + " did not answer in time",
+			Cause: fmt.Sprintf("No token within %s.", x.cfg.RequestTimeout),
+			Fixes: []Fix{x.settingFix("Reload the page. If the identity's endpoint is slow rather than down, raise REQUEST_TIMEOUT (now "+x.cfg.RequestTimeout.String()+").", "REQUEST_TIMEOUT", "30s")},
 		}
 	}
 	return &Problem{
-		Status: http.StatusGatewayTimeout,
-		Title:  "Key Vault did not answer in time",
-		Cause:  fmt.Sprintf("Key Vault (%s) gave no answer within %s.", x.host(), x.cfg.RequestTimeout),
-		Fixes:  []Fix{{Text: "Check that Key Vault is reachable from here; if it is slow rather than unreachable, raise REQUEST_TIMEOUT (now " + x.cfg.RequestTimeout.String() + ").", Command: cmd("curl", "-sSI", x.cfg.VaultURL)}},
+		Title: "Key Vault did not answer in time",
+		Cause: fmt.Sprintf("Key Vault (%s) gave no answer within %s.", x.host(), x.cfg.RequestTimeout),
+		Fixes: []Fix{{Text: "Check that Key Vault is reachable from here; if it is slow rather than unreachable, raise REQUEST_TIMEOUT (now " + x.cfg.RequestTimeout.String() + ").", Command: cmd("curl", "-sSI", x.cfg.VaultURL)}},
 	}
 }
 
@@ -252,10 +269,9 @@ func (x explainer) authProblem(ae *AuthError) *Problem {
 		return x.pwshProblem(s, detail)
 	}
 	return &Problem{
-		Status: http.StatusBadGateway,
-		Title:  s.Name + " could not get a token",
-		Cause:  detail,
-		Fixes:  []Fix{{Text: "Check the service principal's settings: AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH."}},
+		Title: s.Name + " could not get a token",
+		Cause: detail,
+		Fixes: []Fix{{Text: "Check the service principal's settings: AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH."}},
 	}
 }
 
@@ -279,9 +295,8 @@ func (x explainer) everyToolFailed(ae *AuthError) *Problem {
 // start-up, so the app answers it without calling anything.
 func (x explainer) noIdentity() *Problem {
 	p := &Problem{
-		Status: http.StatusInternalServerError,
-		Title:  "No identity to authenticate with",
-		Cause:  "None of the credential sources is configured; each one's reason is listed below.",
+		Title: "No identity to authenticate with",
+		Cause: "None of the credential sources is configured; each one's reason is listed below.",
 	}
 	if h := x.cfg.Host; h.Name != "" { // on an Azure host, its identity is off
 		p.Fixes = []Fix{
@@ -301,7 +316,6 @@ func (x explainer) noIdentity() *Problem {
 // command that sets it where the app runs.
 func (x explainer) configurationProblem(problems []Setting) *Problem {
 	p := &Problem{
-		Status: http.StatusInternalServerError,
 		Title:  "The app is not configured",
 		Cause:  "These settings are missing or invalid.",
 		Config: problems,

@@ -3,7 +3,6 @@ package diagnose
 import (
 	"cmp"
 	"errors"
-	"net/http"
 	"regexp"
 	"strings"
 
@@ -23,7 +22,7 @@ var (
 
 // workloadProblem explains a failed AKS workload identity token exchange.
 func (x explainer) workloadProblem(s *Source, detail string, err error) *Problem {
-	p := &Problem{Status: http.StatusBadGateway}
+	p := &Problem{}
 	var afe *azidentity.AuthenticationFailedError
 	switch {
 	// os.ReadFile's error reaches here as text only (azidentity's
