@@ -213,6 +213,10 @@ func (w *armWorld) evaluate(r *armResource) (*deployed, error) {
 		p["vaultUri"] = "https://" + r.name + ".vault.azure.net/"
 	case "Microsoft.Web/sites":
 		p["defaultHostName"] = r.name + ".azurewebsites.net"
+	case "Microsoft.ManagedIdentity/userAssignedIdentities":
+		// Read-only properties the service sets (ARM template reference,
+		// Microsoft.ManagedIdentity/userAssignedIdentities).
+		p["principalId"], p["clientId"], p["tenantId"] = principalOf(r.name), "client-of-"+r.name, "tenant"
 	}
 	r.state = st
 	return st, nil
@@ -300,6 +304,10 @@ func (ev *armEval) value(v any) (any, error) {
 type armParser struct {
 	s string
 	i int
+	// dry parses without evaluating: the branch an if() does not take,
+	// which ARM does not evaluate either (ARM docs, "Logical functions":
+	// if, "only the true value is evaluated").
+	dry bool
 }
 
 func (p *armParser) skip() {
@@ -362,13 +370,18 @@ func (p *armParser) expr(ev *armEval) (any, error) {
 		}
 		p.i++
 		var args []any
+		outer := p.dry
 		for {
 			p.skip()
 			if p.peek() == ')' {
 				p.i++
 				break
 			}
+			if strings.EqualFold(name, "if") && len(args) > 0 && !outer {
+				p.dry = (len(args) == 1) != (args[0] == true) // the branch not taken
+			}
 			a, err := p.expr(ev)
+			p.dry = outer
 			if err != nil {
 				return nil, err
 			}
@@ -382,9 +395,13 @@ func (p *armParser) expr(ev *armEval) (any, error) {
 				return nil, fmt.Errorf("expected , or ) in %q", p.s)
 			}
 		}
-		var err error
-		if v, err = ev.call(name, args); err != nil {
-			return nil, err
+		if p.dry {
+			v = armOpaque(name + "(…), not evaluated")
+		} else {
+			var err error
+			if v, err = ev.call(name, args); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return p.accessors(ev, v)

@@ -3,6 +3,7 @@ package deploy
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -104,13 +105,23 @@ func kuduBuild(t *testing.T) string {
 	if err := os.WriteFile(starter, []byte("#!/usr/bin/env bash\nexec \"$@\"\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(starter, strings.Fields(string(m[1]))...)
-	cmd.Dir = repo
-	cmd.Env = append(os.Environ(), "DEPLOYMENT_SOURCE="+repo, "DEPLOYMENT_TARGET="+wwwroot, "DEPLOY_GO="+goBin)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%s: %v\n%s", m[1], err, out)
+	// A script just written may be briefly held open by a process another
+	// test forked meanwhile: exec then fails with ETXTBSY (golang/go#22315),
+	// and waiting a moment is the known remedy.
+	for try := 0; ; try++ {
+		cmd := exec.Command(starter, strings.Fields(string(m[1]))...)
+		cmd.Dir = repo
+		cmd.Env = append(os.Environ(), "DEPLOYMENT_SOURCE="+repo, "DEPLOYMENT_TARGET="+wwwroot, "DEPLOY_GO="+goBin)
+		out, err := cmd.CombinedOutput()
+		if errors.Is(err, syscall.ETXTBSY) && try < 10 {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", m[1], err, out)
+		}
+		return wwwroot
 	}
-	return wwwroot
 }
 
 // templateStartupCommand is the startup command azuredeploy.json gives

@@ -311,11 +311,7 @@ func resourceRules(d []deployed, w *armWorld, fail func(rule, format string, arg
 		fail("resources", "the template deploys no site, vault or app settings")
 		return
 	}
-	// The app reads the secret with the site's system-assigned identity.
-	if typ := str(site.Identity["type"]); !strings.Contains(typ, "SystemAssigned") {
-		fail("identity", "the site's identity type is %q; want SystemAssigned", typ)
-	}
-	principal := principalOf(site.Name)
+	principal := identityRules(d, w, site, settings, fail)
 	var roles int
 	for _, r := range d {
 		if r.Type != "Microsoft.Authorization/roleAssignments" || !strings.Contains(fmt.Sprint(r.Props["roleDefinitionId"]), secretsUserRole) {
@@ -442,6 +438,11 @@ func deploymentRules(t map[string]any, fail func(rule, format string, args ...an
 		}
 	}
 
+	// A user-assigned identity, under both permission models: the rules
+	// above (identityRules) check it is the one that may read.
+	deploy(map[string]any{"identityType": "UserAssigned", "permissionModel": "rbac"})
+	deploy(map[string]any{"identityType": "UserAssigned", "permissionModel": "accessPolicy"})
+
 	// azd up grants whoever runs it (developerPrincipalId) with its own
 	// assignment, named for it: a provision by the pipeline's service
 	// principal adds its own and leaves the developer's (incremental mode
@@ -506,6 +507,43 @@ func deploymentRules(t map[string]any, fail func(rule, format string, args ...an
 	if cmd := fmt.Sprint(siteConfig(deploy(nil))["appCommandLine"]); !strings.HasPrefix(cmd, "exec ") {
 		fail("exec", "appCommandLine %q does not exec the app", cmd)
 	}
+}
+
+// identityRules check the identity the app reads the secret with, and
+// return its principal: the site's system-assigned identity; or, with
+// identityType UserAssigned, the user-assigned identity the template
+// creates, which the site carries, whose client ID the app finds in
+// AZURE_CLIENT_ID (as DefaultAzureCredential does), and with which App
+// Service resolves Key Vault references (keyVaultReferenceIdentity; App
+// Service docs, "Use Key Vault references": user-assigned identity).
+func identityRules(d []deployed, w *armWorld, site, settings *deployed, fail func(rule, format string, args ...any)) string {
+	typ := str(site.Identity["type"])
+	if w.Params["identityType"] != "UserAssigned" {
+		if !strings.Contains(typ, "SystemAssigned") {
+			fail("identity", "the site's identity type is %q; want SystemAssigned", typ)
+		}
+		if id, ok := settings.Props["AZURE_CLIENT_ID"]; ok {
+			fail("userAssigned", "with the system-assigned identity, AZURE_CLIENT_ID is set (%v): the app would ask for a user-assigned one", id)
+		}
+		return principalOf(site.Name)
+	}
+	uami := findDeployed(d, "Microsoft.ManagedIdentity/userAssignedIdentities")
+	if uami == nil {
+		fail("userAssigned", "identityType UserAssigned deploys no user-assigned identity")
+		return ""
+	}
+	id := armResourceID(uami.Type, []string{uami.Name})
+	assigned, _ := site.Identity["userAssignedIdentities"].(map[string]any)
+	if typ != "UserAssigned" || assigned[id] == nil {
+		fail("userAssigned", "the site's identity is %v; want UserAssigned with %s", site.Identity, id)
+	}
+	if got, want := fmt.Sprint(settings.Props["AZURE_CLIENT_ID"]), "client-of-"+uami.Name; got != want {
+		fail("userAssigned", "AZURE_CLIENT_ID deploys as %q; want the identity's client ID %q", got, want)
+	}
+	if got := fmt.Sprint(site.Props["keyVaultReferenceIdentity"]); got != id {
+		fail("userAssigned", "keyVaultReferenceIdentity is %q; want %s, or App Service resolves references with an identity the site lacks", got, id)
+	}
+	return principalOf(uami.Name)
 }
 
 // minAPIVersion is the oldest API version the template may use for a type:
@@ -675,6 +713,11 @@ func TestTemplateRules(t *testing.T) {
 		{"securestring", func(m map[string]any) {
 			m["parameters"].(map[string]any)["secretValue"].(map[string]any)["type"] = "string"
 		}},
+		{"userAssigned", func(m map[string]any) { delete(site(m)["properties"].(map[string]any), "keyVaultReferenceIdentity") }},
+		{"userAssigned", func(m map[string]any) {
+			settings(m)["properties"] = "[union(parameters('currentSettings'), createObject('KEY_VAULT_URL', parameters('keyVaultUrl'), 'SECRET_FROM_REFERENCE', parameters('keyVaultReference')))]"
+		}},
+		{"userAssigned", func(m map[string]any) { site(m)["identity"] = map[string]any{"type": "SystemAssigned"} }},
 		{"developerRole", func(m map[string]any) {
 			r := resource(nested(m), "Microsoft.Authorization/roleAssignments") // the site's comes first
 			res := nested(m)["resources"].([]any)
