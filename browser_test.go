@@ -161,11 +161,38 @@ func TestBrowserFixLayout(t *testing.T) {
 func TestBrowserCopy(t *testing.T) {
 	t.Parallel()
 	browserCtx := startBrowser(t)
-	s := startStandIn(t, standin.Options{})
-	s.SetFault(standin.FaultRBAC)
-	env := envFor(t, s, standin.AppServiceLegacy, "WEBSITE_SITE_NAME", "kvmsigo-demo-app", "WEBSITE_RESOURCE_GROUP", "kvmsigo-rg")
-	app := startApp(t, env, s)
-	_, body := fetch(t, "GET", app.URL+"/", "application/json")
+	for _, tt := range []struct {
+		name string
+		env  func(s *standin.Server) map[string]string
+	}{
+		{"one command (RBAC denial)", func(s *standin.Server) map[string]string {
+			s.SetFault(standin.FaultRBAC)
+			return envFor(t, s, standin.AppServiceLegacy, "WEBSITE_SITE_NAME", "kvmsigo-demo-app", "WEBSITE_RESOURCE_GROUP", "kvmsigo-rg")
+		}},
+		{"a command per tool (every developer tool signed out)", func(s *standin.Server) map[string]string {
+			dir := t.TempDir()
+			for _, write := range []func(string, standin.AzState) error{s.WriteAzCLI, s.WriteAzd, s.WritePwsh} {
+				if err := write(dir, standin.AzLoggedOut); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return envFor(t, s, standin.AzureCLI, "PATH", dir, "AZURE_TENANT_ID", standin.Tenant)
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := startStandIn(t, standin.Options{})
+			app := startApp(t, tt.env(s), s)
+			checkCopyButtons(t, browserCtx, app.URL)
+		})
+	}
+}
+
+// checkCopyButtons opens the failure page at url and clicks each Copy
+// button in turn: each puts exactly its command on the clipboard, in the
+// order of the JSON view's fixes, and then says Copied.
+func checkCopyButtons(t *testing.T, browserCtx context.Context, url string) {
+	t.Helper()
+	_, body := fetch(t, "GET", url+"/", "application/json")
 	var v view
 	if err := json.Unmarshal([]byte(body), &v); err != nil || v.Problem == nil {
 		t.Fatalf("%v: %s", err, body)
@@ -180,29 +207,29 @@ func TestBrowserCopy(t *testing.T) {
 	defer cancel()
 	tab, cancel = context.WithTimeout(tab, 30*time.Second)
 	defer cancel()
-	if err := chromedp.Do(tab, chromedp.Navigate(app.URL+"/"), chromedp.WaitReady("button.copy")); err != nil {
+	if err := chromedp.Do(tab, chromedp.Navigate(url+"/"), chromedp.WaitReady("button.copy")); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"clipboard-read", "clipboard-write"} {
 		if _, err := chromedp.CallBrowser(tab, browser.SetPermission, browser.SetPermissionParams{
-			Permission: &browser.PermissionDescriptor{Name: name}, Setting: browser.PermissionSettingGranted, Origin: app.URL}); err != nil {
+			Permission: &browser.PermissionDescriptor{Name: name}, Setting: browser.PermissionSettingGranted, Origin: url}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	buttons, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.querySelectorAll("button.copy").length`))
+	buttons, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.querySelectorAll("#fixes button.copy").length`))
 	if err != nil || buttons != len(want) {
 		t.Fatalf("%d Copy buttons (%v); want one per command, %d", buttons, err, len(want))
 	}
 	for i, command := range want {
-		sel := fmt.Sprintf("#fixes li:nth-child(%d) button.copy", i+1)
-		if err := chromedp.Do(tab, chromedp.Click(sel), chromedp.WaitReady(sel)); err != nil {
+		button := fmt.Sprintf(`document.querySelectorAll("#fixes button.copy")[%d]`, i)
+		if _, err := chromedp.Run(tab, chromedp.Evaluate[any](button+`.click()`)); err != nil {
 			t.Fatal(err)
 		}
 		got, err := chromedp.Run(tab, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise))
 		if err != nil || got != command {
 			t.Errorf("Copy button %d put %q on the clipboard (%v); want %q", i+1, got, err, command)
 		}
-		label, _ := chromedp.Run(tab, chromedp.TextContent(sel))
+		label, _ := chromedp.Run(tab, chromedp.Evaluate[string](button+`.textContent`))
 		if label != "Copied" {
 			t.Errorf("Copy button %d says %q after the click; want Copied", i+1, label)
 		}

@@ -543,3 +543,25 @@ func TestExpiryBeyondYear9999(t *testing.T) {
 	_, body := fetch(t, "GET", app.URL+"/", "application/json")
 	containsAll(t, "JSON view", body, `"expiresOn":"9999-12-31T23:59:59Z"`)
 }
+
+// TestUserWithoutUPN: a guest user's or a personal account's token carries
+// preferred_username and no upn (Microsoft identity platform docs, "Access
+// token claims reference": upn is only in tokens of accounts with a UPN);
+// the page still names the user, and the RBAC fix still assigns a User.
+func TestUserWithoutUPN(t *testing.T) {
+	t.Parallel()
+	s := startStandIn(t, standin.Options{})
+	s.SetFault(standin.FaultRBAC)
+	// As az gets it for Key Vault: a v1 token, with scp and without idtyp.
+	token, exp := s.MintToken(standin.Claims{ObjectID: standin.UserOID, Preferred: "guest@fabrikam.example", Scope: "user_impersonation"})
+	dir := t.TempDir()
+	writeScript(t, filepath.Join(dir, "az"), fmt.Sprintf(`printf '%%s\n' '{"accessToken": "%s", "expires_on": %d, "tokenType": "Bearer"}'`+"\n", token, exp.Unix()))
+	app := startApp(t, envFor(t, s, standin.AzureCLI, "PATH", dir), s)
+	resp, body := fetch(t, "GET", app.URL+"/", "application/json")
+	if resp.StatusCode != http.StatusBadGateway {
+		t.Fatalf("GET / = %d; want 502\n%s", resp.StatusCode, body)
+	}
+	containsAll(t, "JSON view", body, `"user":"guest@fabrikam.example"`, `"isUser":true`)
+	checkFixes(t, body, []string{"az role assignment create --role 'Key Vault Secrets User' --assignee-object-id " + standin.UserOID +
+		" --assignee-principal-type User --scope /subscriptions/00000000-0000-4000-8000-000000000000/resourcegroups/demo-rg/providers/microsoft.keyvault/vaults/kv"}, nil)
+}

@@ -20,6 +20,8 @@ type Claims struct {
 	AppID     string `json:"appid,omitempty"`
 	IDType    string `json:"idtyp,omitempty"`
 	UPN       string `json:"upn,omitempty"`
+	Preferred string `json:"preferred_username,omitempty"` // a guest or a personal account has this, and no upn
+	Scope     string `json:"scp,omitempty"`                // a delegated (user) token's scopes
 	Name      string `json:"name,omitempty"`
 	MIResID   string `json:"xms_mirid,omitempty"`
 	ManagedID bool   `json:"-"`
