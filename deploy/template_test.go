@@ -438,6 +438,17 @@ func deploymentRules(t map[string]any, fail func(rule, format string, args ...an
 		}
 	}
 
+	// Purge protection "does not accept false as its value" (ARM template
+	// reference, Microsoft.KeyVault/vaults: enablePurgeProtection): off
+	// means the property left out, on means true.
+	for _, on := range []bool{false, true} {
+		if vault := find(deploy(map[string]any{"enablePurgeProtection": on}), "Microsoft.KeyVault/vaults"); vault != nil {
+			if got, set := vault.Props["enablePurgeProtection"]; on && got != true || !on && set && got != nil {
+				fail("purgeProtection", "enablePurgeProtection=%v deploys the vault's enablePurgeProtection as %v; want %v", on, got, map[bool]any{true: true, false: "nothing"}[on])
+			}
+		}
+	}
+
 	// A user-assigned identity, under both permission models: the rules
 	// above (identityRules) check it is the one that may read.
 	deploy(map[string]any{"identityType": "UserAssigned", "permissionModel": "rbac"})
@@ -713,6 +724,7 @@ func TestTemplateRules(t *testing.T) {
 		{"securestring", func(m map[string]any) {
 			m["parameters"].(map[string]any)["secretValue"].(map[string]any)["type"] = "string"
 		}},
+		{"purgeProtection", func(m map[string]any) { vault(m)["enablePurgeProtection"] = "[parameters('enablePurgeProtection')]" }},
 		{"userAssigned", func(m map[string]any) { delete(site(m)["properties"].(map[string]any), "keyVaultReferenceIdentity") }},
 		{"userAssigned", func(m map[string]any) {
 			settings(m)["properties"] = "[union(parameters('currentSettings'), createObject('KEY_VAULT_URL', parameters('keyVaultUrl'), 'SECRET_FROM_REFERENCE', parameters('keyVaultReference')))]"
