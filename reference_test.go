@@ -49,6 +49,10 @@ func TestKeyVaultReference(t *testing.T) {
 			wantFixes: []string{referenceStatusCommand,
 				`az webapp update --resource-group kvmsigo-rg --name kvmsigo-app --set keyVaultReferenceIdentity="$(az identity list --query "[?clientId=='` + standin.ManagedIdentityApp + `'].id" -o tsv)"`,
 				referenceRefreshCommand}},
+		// Vault names are case-insensitive: a user may type the vault's name in capitals.
+		{name: "unresolved, the vault named in capitals", value: "@Microsoft.KeyVault(VaultName=KV;SecretName=secret)", wantStatus: 200,
+			wantState: "unresolved", wantSays: "has just read the same secret with the app's identity",
+			wantFixes: []string{referenceStatusCommand, referenceRefreshCommand}, wantTarget: &diagnose.Reference{Vault: "KV", Secret: "secret"}},
 		{name: "unresolved, another secret", value: "@Microsoft.KeyVault(SecretUri=https://other.vault.azure.net/secrets/db-password/)", wantStatus: 200,
 			wantState: "unresolved", wantSays: "points at the secret db-password in the vault other, not the one this page reads",
 			wantFixes: []string{referenceStatusCommand, referenceRefreshCommand}, wantTarget: &diagnose.Reference{Vault: "other", Secret: "db-password"}},
