@@ -140,7 +140,9 @@ func TestAzureYAML(t *testing.T) {
 		{"service", func(m map[string]any) { m["services"] = map[string]any{"api": web(m)} }},
 	} {
 		m := readAzureYAML(t)
-		tt.break_(m)
+		if !breakCleanly(t, tt.rule, func() { tt.break_(m) }) {
+			continue
+		}
 		if bad := azureYAMLRules(m); !catches(bad, tt.rule) {
 			t.Errorf("rule %s did not catch its breakage; violations: %q", tt.rule, bad)
 		}
@@ -315,6 +317,13 @@ func mainBicepRules(b mainBicep, template map[string]any, params map[string]any,
 			fail("parameters", "main.parameters.json does not pass "+want+" from azd's environment")
 		}
 	}
+	// What the module passes through is main.bicep's own parameter, by
+	// value: the secret the user typed, the region azd chose.
+	for _, name := range []string{"secretValue", "location"} {
+		if v, ok := b.values[name]; ok && v != name {
+			fail("params", "main.bicep passes "+name+": "+v+"; want its own parameter "+name)
+		}
+	}
 	// Azure RBAC, Key Vault's default since API 2026-02-01, and the
 	// developer's own role assignment: an access-policy list is replaced by
 	// whoever provisions last (MicrosoftDocs, Key Vault "access-control-default").
@@ -439,6 +448,8 @@ func TestMainBicep(t *testing.T) {
 		{"outputs", "output WEBSITE_URL ", "output SERVICE_WEB_URI "},
 		{"tags", "'azd-service-name': 'web'", "'azd-service-name': 'app'"},
 		{"permissionModel", "permissionModel: 'rbac'", "permissionModel: 'accessPolicy'"},
+		{"params", "    secretValue: secretValue\n", "    secretValue: 'changeme'\n"},
+		{"params", "    location: location\n", "    location: 'eastus'\n"},
 		{"developer", "    developerPrincipalId: principalId\n", ""},
 	} {
 		broken := strings.Replace(string(src), tt.old, tt.new, 1)

@@ -74,3 +74,19 @@ func get(t *testing.T, url string) int {
 func catches(bad []string, rule string) bool {
 	return slices.ContainsFunc(bad, func(s string) bool { return strings.HasPrefix(s, rule+":") })
 }
+
+// breakCleanly runs a test's breakage of a file, and reports a file whose
+// shape the breakage does not find (a key renamed, a resource gone) as a
+// failure that names the rule, where a bare type assertion would panic
+// and end every other test with it.
+func breakCleanly(t *testing.T, rule string, breakage func()) (ok bool) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("breaking the file for rule %s: its shape is not what the breakage expects (%v): fix the file, or the breakage", rule, r)
+			ok = false
+		}
+	}()
+	breakage()
+	return true
+}
