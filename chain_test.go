@@ -139,7 +139,7 @@ func TestPipelineOptions(t *testing.T) {
 			t.Errorf("AZURE_AUTHORITY_HOST=%q: authority host %q; want %q", tt.authority, got.Cloud.ActiveDirectoryAuthorityHost, tt.want)
 		}
 		if len(got.PerRetryPolicies) != 1 {
-			t.Errorf("per-retry policies = %v; want diagnose.NetworkWatch", got.PerRetryPolicies)
+			t.Errorf("per-retry policies = %v; want pipeline.NetworkWatch", got.PerRetryPolicies)
 		}
 	}
 }

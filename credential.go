@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
+	"github.com/Azure-Samples/keyvault-msi-go/seen"
 	"github.com/Azure-Samples/keyvault-msi-go/sources"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -107,7 +108,7 @@ func (c *chain) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (
 	}
 	ae := failed[0]
 	ae.Also = failed[1:]
-	diagnose.See(ctx, ae) // for the handler: see withAuthFailure
+	seen.Store(ctx, ae) // for the handler: see withAuthFailure
 	return azcore.AccessToken{}, ae
 }
 
@@ -126,7 +127,7 @@ func shownTime(t time.Time) time.Time {
 // ask gets a token from s, or says why s could not, with the last network
 // failure its requests met.
 func ask(ctx context.Context, s *sources.Source, opts policy.TokenRequestOptions) (azcore.AccessToken, *diagnose.AuthError) {
-	ctx, transportErr := diagnose.WithSeen[error](ctx)
+	ctx, transportErr := seen.Slot[error](ctx)
 	tok, err := s.Cred.GetToken(ctx, opts)
 	if err == nil {
 		return tok, nil

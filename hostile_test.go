@@ -21,6 +21,7 @@ import (
 	"github.com/Azure-Samples/keyvault-msi-go/devtool"
 	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
+	"github.com/Azure-Samples/keyvault-msi-go/pipeline"
 	"github.com/Azure-Samples/keyvault-msi-go/sources"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -275,7 +276,7 @@ func linkTools(t *testing.T, dir string, tools ...string) {
 }
 
 // TestUpstreamsAreBounded: an endless or huge answer costs the app at most
-// diagnose.MaxAnswer bytes, and the page shows at most an excerpt of any text.
+// pipeline.MaxAnswer bytes, and the page shows at most an excerpt of any text.
 func TestUpstreamsAreBounded(t *testing.T) {
 	t.Parallel()
 	t.Run("endless identity endpoint", func(t *testing.T) {
@@ -447,7 +448,7 @@ func TestHSTS(t *testing.T) {
 	}
 }
 
-// TestAzOutputCapped: what az writes is kept up to diagnose.MaxAnswer bytes, however
+// TestAzOutputCapped: what az writes is kept up to pipeline.MaxAnswer bytes, however
 // much it writes, on stdout and on stderr.
 func TestAzOutputCapped(t *testing.T) {
 	t.Parallel()
@@ -464,8 +465,8 @@ func TestAzOutputCapped(t *testing.T) {
 			if err == nil {
 				t.Fatal("GetToken succeeded; want an error")
 			}
-			if len(err.Error()) > diagnose.MaxAnswer {
-				t.Errorf("the error holds %d bytes of what az wrote; want at most %d", len(err.Error()), diagnose.MaxAnswer)
+			if len(err.Error()) > pipeline.MaxAnswer {
+				t.Errorf("the error holds %d bytes of what az wrote; want at most %d", len(err.Error()), pipeline.MaxAnswer)
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
+	"github.com/Azure-Samples/keyvault-msi-go/seen"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 	"golang.org/x/sync/singleflight"
@@ -117,7 +118,7 @@ func (r *secretReader) get(ctx context.Context) (s secret, err error) {
 			return secret{}, ctx.Err()
 		}
 	}
-	ctx, authFailure := diagnose.WithSeen[diagnose.AuthError](ctx)
+	ctx, authFailure := seen.Slot[diagnose.AuthError](ctx)
 	resp, err := r.client.GetSecret(ctx, r.name, "", nil)
 	if err != nil {
 		if respErr := (*azcore.ResponseError)(nil); errors.As(err, &respErr) && respErr.StatusCode != http.StatusUnauthorized {

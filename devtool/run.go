@@ -3,7 +3,7 @@
 // PowerShell, as azidentity's credentials for them do, with three
 // differences, each a reason of this sample's: the tool is the one on the
 // PATH the app read through its getenv (Find), not the process's; what the
-// tool writes is kept to diagnose.MaxAnswer bytes, so that a tool that
+// tool writes is kept to pipeline.MaxAnswer bytes, so that a tool that
 // writes without end costs the app 64 KiB; and a timed-out tool is ended
 // with every process it started (package proctree).
 package devtool
@@ -19,7 +19,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
+	"github.com/Azure-Samples/keyvault-msi-go/pipeline"
 	"github.com/Azure-Samples/keyvault-msi-go/proctree"
 )
 
@@ -27,7 +27,7 @@ import (
 const cliTimeout = 10 * time.Second
 
 // run runs a developer tool and returns its stdout, or an
-// error that is its stderr; each is kept to diagnose.MaxAnswer bytes, and
+// error that is its stderr; each is kept to pipeline.MaxAnswer bytes, and
 // the tool is given cliTimeout when ctx has no deadline.
 func run(ctx context.Context, tool string, args ...string) ([]byte, error) {
 	if _, ok := ctx.Deadline(); !ok {
@@ -79,14 +79,14 @@ func cliSafe(s, punct string) bool {
 	return s != ""
 }
 
-// cappedBuffer keeps the first diagnose.MaxAnswer bytes written to it and drops
+// cappedBuffer keeps the first pipeline.MaxAnswer bytes written to it and drops
 // the rest, so that az runs to its end without the app holding it all. It
 // holds its buffer in a field, not embedded: an embedded bytes.Buffer's
 // ReadFrom would let io.Copy, which os/exec uses, write past the cap.
 type cappedBuffer struct{ buf bytes.Buffer }
 
 func (b *cappedBuffer) Write(p []byte) (int, error) {
-	if room := diagnose.MaxAnswer - b.buf.Len(); room > 0 {
+	if room := pipeline.MaxAnswer - b.buf.Len(); room > 0 {
 		b.buf.Write(p[:min(len(p), room)])
 	}
 	return len(p), nil

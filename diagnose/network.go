@@ -1,73 +1,13 @@
 package diagnose
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"net/url"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure-Samples/keyvault-msi-go/pipeline"
 )
-
-// NetworkWatch is a per-retry policy in every Azure pipeline the app
-// builds. It does two things with a request that fails before any answer:
-//   - a failure no retry can mend (a name that does not resolve, a
-//     certificate this machine does not trust) is made non-retriable, so the
-//     page answers at once instead of after azcore's retries;
-//   - the failure is kept in the request's seen slot (seen.go), because
-//     azidentity flattens a token request's failure into text
-//     (AuthenticationFailedError has no Unwrap), and the page must still
-//     tell a proxy from DNS from TLS.
-type NetworkWatch struct{}
-
-func (NetworkWatch) Do(req *policy.Request) (*http.Response, error) {
-	resp, err := req.Next()
-	if err == nil {
-		return resp, nil
-	}
-	See(req.Raw().Context(), &err) // for the chain: see GetToken
-	if permanentNetworkError(err) {
-		return nil, &permanentError{err}
-	}
-	return nil, err
-}
-
-// permanentNetworkError reports whether retrying err cannot help.
-func permanentNetworkError(err error) bool {
-	var dnsErr *net.DNSError
-	return errors.As(err, &dnsErr) && dnsErr.IsNotFound || untrusted(err) != nil || tooLarge(err) != nil
-}
-
-// untrusted returns the certificate error within err, or nil.
-func untrusted(err error) error {
-	var (
-		verify  *tls.CertificateVerificationError
-		unknown x509.UnknownAuthorityError
-		invalid x509.CertificateInvalidError
-		host    x509.HostnameError
-	)
-	switch {
-	case errors.As(err, &verify):
-		return verify.Err
-	case errors.As(err, &unknown):
-		return unknown
-	case errors.As(err, &invalid):
-		return invalid
-	case errors.As(err, &host):
-		return host
-	}
-	return nil
-}
-
-// permanentError tells azcore's retry policy to stop (NonRetriable).
-type permanentError struct{ err error }
-
-func (e *permanentError) Error() string { return e.err.Error() }
-func (e *permanentError) Unwrap() error { return e.err }
-func (*permanentError) NonRetriable()   {}
 
 // networkProblem explains a request that got no answer: the proxy, a name
 // that does not resolve, an untrusted certificate. It returns nil for any
@@ -85,14 +25,14 @@ func (x explainer) networkProblem(err error) *Problem {
 		}
 	}
 	switch {
-	case tooLarge(err) != nil:
-		return x.tooLargeProblem(tooLarge(err).Origin)
+	case pipeline.TooLarge(err) != nil:
+		return x.tooLargeProblem(pipeline.TooLarge(err).Origin)
 	case errors.As(err, &opErr) && opErr.Op == "proxyconnect":
 		return x.proxyProblem(host, "The proxy could not be reached", "it did not answer: "+FirstLine(opErr.Err.Error()))
 	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
 		return x.dnsProblem(dnsErr.Name)
-	case untrusted(err) != nil:
-		return x.untrustedProblem(host, untrusted(err))
+	case pipeline.Untrusted(err) != nil:
+		return x.untrustedProblem(host, pipeline.Untrusted(err))
 	case x.cfg.Proxy != "" && urlErr != nil && !errors.As(urlErr.Err, &opErr):
 		// Go reports a proxy's refusal of CONNECT as the bare status text
 		// (net/http's transport: errors.New of the status).
@@ -152,7 +92,7 @@ func (x explainer) untrustedProblem(host string, reason error) *Problem {
 func (x explainer) tooLargeProblem(origin string) *Problem {
 	p := &Problem{
 		Title: "An answer was too large to read",
-		Cause: fmt.Sprintf("%s sent an answer larger than %d KiB, which no Azure answer is; the app read no more of it. A proxy or another server answering for Azure is the usual reason.", redactURL(origin), MaxAnswer>>10),
+		Cause: fmt.Sprintf("%s sent an answer larger than %d KiB, which no Azure answer is; the app read no more of it. A proxy or another server answering for Azure is the usual reason.", redactURL(origin), pipeline.MaxAnswer>>10),
 		Fixes: []Fix{{Text: "See what this machine receives from that host:", Command: cmd("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download} bytes\\n", redactURL(origin)+"/")}},
 	}
 	return p

@@ -10,22 +10,21 @@ import (
 	"slices"
 	"time"
 
-	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 )
 
 // Options is opts as every Azure pipeline of the app uses them: each
-// watches its own network failures (diagnose.NetworkWatch), reads no
-// answer past diagnose.MaxAnswer bytes, and Entra ID's host is
+// watches its own network failures (NetworkWatch), reads no answer past
+// MaxAnswer bytes (BoundedTransport), and Entra ID's host is
 // authorityHost (AZURE_AUTHORITY_HOST, read through the app's getenv
 // rather than by azidentity from the process) when it is set. Without a
 // transport in opts, the app's own carries every request (Transport).
 func Options(authorityHost string, opts azcore.ClientOptions) azcore.ClientOptions {
-	opts.PerRetryPolicies = append(slices.Clone(opts.PerRetryPolicies), diagnose.NetworkWatch{})
+	opts.PerRetryPolicies = append(slices.Clone(opts.PerRetryPolicies), NetworkWatch{})
 	if opts.Transport == nil {
 		opts.Transport = Transport()
 	}
-	opts.Transport = diagnose.BoundedTransport{Next: opts.Transport}
+	opts.Transport = BoundedTransport{Next: opts.Transport}
 	if authorityHost != "" {
 		opts.Cloud.ActiveDirectoryAuthorityHost = authorityHost
 	}
@@ -35,7 +34,7 @@ func Options(authorityHost string, opts azcore.ClientOptions) azcore.ClientOptio
 // Transport is the app's transport, with the settings azcore's own
 // default has (sdk/internal/transport): HTTPS_PROXY honoured, TLS 1.2 at
 // least, HTTP/2 with health-check pings. azcore does not export its
-// default, and the app wraps it (diagnose.BoundedTransport).
+// default, and the app wraps it (BoundedTransport).
 func Transport() *http.Client {
 	return &http.Client{Transport: &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,

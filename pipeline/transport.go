@@ -1,4 +1,4 @@
-package diagnose
+package pipeline
 
 import (
 	"errors"
@@ -44,7 +44,7 @@ func (b *boundedBody) Read(p []byte) (int, error) {
 		if n, err := b.ReadCloser.Read(one[:]); n == 0 && err != nil {
 			return 0, err
 		}
-		return 0, &answerTooLargeError{Origin: b.origin}
+		return 0, &AnswerTooLargeError{Origin: b.origin}
 	}
 	if int64(len(p)) > b.left {
 		p = p[:b.left]
@@ -54,16 +54,17 @@ func (b *boundedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// answerTooLargeError is an answer cut off at MaxAnswer bytes from Origin
+// AnswerTooLargeError is an answer cut off at MaxAnswer bytes from Origin
 // (scheme://host).
-type answerTooLargeError struct{ Origin string }
+type AnswerTooLargeError struct{ Origin string }
 
-func (e *answerTooLargeError) Error() string {
+func (e *AnswerTooLargeError) Error() string {
 	return fmt.Sprintf("the answer from %s is larger than %d KiB; the app reads no more of it", e.Origin, MaxAnswer>>10)
 }
 
-func tooLarge(err error) *answerTooLargeError {
-	var e *answerTooLargeError
+// TooLarge is the AnswerTooLargeError within err, or nil.
+func TooLarge(err error) *AnswerTooLargeError {
+	var e *AnswerTooLargeError
 	if errors.As(err, &e) {
 		return e
 	}
