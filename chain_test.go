@@ -161,6 +161,13 @@ func TestTokenRequestNetworkFailure(t *testing.T) {
 	if p.Title != "A host name does not resolve" || !strings.Contains(p.Cause, "login.microsoftonline.com") {
 		t.Errorf("page = %q: %q; want Entra ID's host named as not resolving", p.Title, p.Cause)
 	}
+	// A name that does not resolve is not retried: its page comes after the
+	// token request's own lookups (4 questions measured: A and AAAA, twice),
+	// not after azcore's retries and their back-off, seconds later (16
+	// questions measured without NetworkWatch's non-retriable mark).
+	if got := s.DNSQueries(); got > 4 {
+		t.Errorf("the resolver was asked %d times; want 4 at most: a name that does not resolve must not be retried", got)
+	}
 }
 
 // TestFailedRefreshAfterSuccess: after a view that succeeded, a token

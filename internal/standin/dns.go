@@ -2,6 +2,7 @@ package standin
 
 import (
 	"net"
+	"sync/atomic"
 
 	"golang.org/x/net/dns/dnsmessage"
 )
@@ -10,7 +11,8 @@ import (
 // with NXDOMAIN (RFC 1035 RCODE 3, "Name Error"), as a resolver does for a
 // name that does not exist. Go's own resolver then reports a *net.DNSError
 // with IsNotFound, the same error a mistyped vault name gives.
-func startDNS() (net.PacketConn, error) {
+// Each question it reads is counted in queries.
+func startDNS(queries *atomic.Int64) (net.PacketConn, error) {
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -22,6 +24,7 @@ func startDNS() (net.PacketConn, error) {
 			if err != nil {
 				return // closed
 			}
+			queries.Add(1)
 			if answer, ok := nxdomain(buf[:n]); ok {
 				_, _ = pc.WriteTo(answer, addr) // a lost answer is a lost UDP packet: the resolver retries
 			}

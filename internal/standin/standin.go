@@ -177,12 +177,13 @@ const (
 
 // Server is a running stand-in. Close it when done.
 type Server struct {
-	opts     Options
-	key      []byte // signs tokens; tokens from another stand-in don't verify here
-	identity *httptest.Server
-	azure    *httptest.Server // TLS: Key Vault and Entra ID, by Host
-	proxy    *httptest.Server
-	dns      net.PacketConn // answers every name with NXDOMAIN, for FaultNXDomain
+	opts       Options
+	key        []byte // signs tokens; tokens from another stand-in don't verify here
+	identity   *httptest.Server
+	azure      *httptest.Server // TLS: Key Vault and Entra ID, by Host
+	proxy      *httptest.Server
+	dns        net.PacketConn // answers every name with NXDOMAIN, for FaultNXDomain
+	dnsQueries atomic.Int64
 	// refusedProxy is an address nothing listens on, for FaultProxyDown.
 	refusedProxy string
 	caPEM        []byte
@@ -245,7 +246,7 @@ func Start(opts Options) (*Server, error) {
 	s.azure.Config.ErrorLog = log.New(io.Discard, "", 0)
 	s.azure.StartTLS()
 	s.proxy = httptest.NewServer(http.HandlerFunc(s.serveProxy))
-	if s.dns, err = startDNS(); err != nil {
+	if s.dns, err = startDNS(&s.dnsQueries); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -477,6 +478,11 @@ func (s *Server) ProcessEnv(id Identity, dir string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// DNSQueries is how many questions the stand-in's resolver has answered
+// (NXDOMAIN, for FaultNXDomain): a name that does not resolve is asked
+// once per lookup, A and AAAA, and never again on a retry.
+func (s *Server) DNSQueries() int64 { return s.dnsQueries.Load() }
 
 // newID returns a random hex string, for request IDs and versions.
 func newID(n int) string {
