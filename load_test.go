@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -240,5 +241,32 @@ func TestSharedRefreshOutlivesItsFirstViewer(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("second view did not finish within 10s")
+	}
+}
+
+// TestSecretCacheFollowsANewVersion: with SECRET_CACHE_TTL, a new version
+// of the secret with the same value (az keyvault secret set run again)
+// shows once the TTL has passed: the page says which version it read.
+func TestSecretCacheFollowsANewVersion(t *testing.T) {
+	t.Parallel()
+	s := startStandIn(t, standin.Options{})
+	app := startApp(t, envFor(t, s, standin.ServicePrincipal, "SECRET_CACHE_TTL", "200ms"), s)
+	version := func() string {
+		_, body := fetch(t, "GET", app.URL+"/", "application/json")
+		var v view
+		if err := json.Unmarshal([]byte(body), &v); err != nil || v.Secret == nil {
+			t.Fatalf("%v: %s", err, body)
+		}
+		return v.Secret.Version
+	}
+	first := version()
+	s.NewVersion()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if got := version(); got != first {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the page still shows version %s 5 s after a new one, with SECRET_CACHE_TTL=200ms", first)
+		}
 	}
 }

@@ -184,6 +184,7 @@ type Server struct {
 	proxy      *httptest.Server
 	dns        net.PacketConn // answers every name with NXDOMAIN, for FaultNXDomain
 	dnsQueries atomic.Int64
+	versions   atomic.Int64 // new versions of every secret, since the start
 	// refusedProxy is an address nothing listens on, for FaultProxyDown.
 	refusedProxy string
 	caPEM        []byte
@@ -478,6 +479,11 @@ func (s *Server) ProcessEnv(id Identity, dir string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// NewVersion gives every secret a new version with the same value, as
+// `az keyvault secret set` does when it is run again with the value the
+// secret has.
+func (s *Server) NewVersion() { s.versions.Add(1) }
 
 // DNSQueries is how many questions the stand-in's resolver has answered
 // (NXDOMAIN, for FaultNXDomain): a name that does not resolve is asked

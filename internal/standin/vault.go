@@ -73,6 +73,9 @@ func (s *Server) serveVault(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	version := "0123456789abcdef0123456789abcdef"
+	if n := s.versions.Load(); n > 0 {
+		version = fmt.Sprintf("%032x", n)
+	}
 	now := time.Now().Unix()
 	writeJSON(w, http.StatusOK, map[string]any{
 		"value": value,
