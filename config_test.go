@@ -32,6 +32,10 @@ func TestLoadConfig(t *testing.T) {
 		{"Windows port", map[string]string{"HTTP_PLATFORM_PORT": "3"}, "3", "", "KEY_VAULT_URL", "", 15 * time.Second, ""},
 		{"KEY_VAULT_URI", map[string]string{"KEY_VAULT_URI": "https://kv.vault.azure.net"}, "8080", "https://kv.vault.azure.net", "", "", 15 * time.Second, ""},
 		{"vault with path", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/secrets/x"}, "8080", "", "KEY_VAULT_URL", "", 15 * time.Second, ""},
+		// The page's own example, pasted as it is: a placeholder, not a vault.
+		{"the example's placeholder", map[string]string{"KEY_VAULT_URL": "https://<your-vault-name>.vault.azure.net/"}, "8080", "", "KEY_VAULT_URL", "", 15 * time.Second, ""},
+		{"a character no vault name has", map[string]string{"KEY_VAULT_URL": "https://my_vault.vault.azure.net/"}, "8080", "", "KEY_VAULT_URL", "", 15 * time.Second, ""},
+		{"a vault name in capitals", map[string]string{"KEY_VAULT_URL": "https://MyVault-01.vault.azure.net/"}, "8080", "https://MyVault-01.vault.azure.net/", "", "", 15 * time.Second, ""},
 		{"timeout", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "REQUEST_TIMEOUT": "2s"}, "8080", "https://kv.vault.azure.net/", "", "", 2 * time.Second, ""},
 		{"bad timeout", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "REQUEST_TIMEOUT": "soon"}, "8080", "https://kv.vault.azure.net/", "REQUEST_TIMEOUT", "", 15 * time.Second, ""},
 		{"token sources, any case", map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "AZURE_TOKEN_CREDENTIALS": "azureclicredential"}, "8080", "https://kv.vault.azure.net/", "", "", 15 * time.Second, "AzureCLICredential"},

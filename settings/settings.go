@@ -120,8 +120,23 @@ func CheckVaultURL(s string) string {
 		return "has a user name or password in it: Key Vault takes none, and the app shows the URL without it; remove it, and change that password if it is one"
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || (u.Path != "" && u.Path != "/"):
 		return "must be the vault's base URL, with no path or query (the app shows the URL without its query)"
+	case strings.ContainsAny(u.Host, "<>"):
+		return "still holds a placeholder: put your vault's name in place of <…> (az keyvault list --query '[].properties.vaultUri' -o tsv lists your vaults' URLs)"
+	case net.ParseIP(u.Hostname()) == nil && !vaultName(strings.SplitN(u.Hostname(), ".", 2)[0]):
+		return "is not a vault's URL: a vault's name is letters, digits and dashes (Key Vault docs, \"Key Vault naming\")"
 	}
 	return ""
+}
+
+// vaultName reports whether s has only the characters a vault's name may
+// have: letters, digits and dashes, starting with a letter.
+func vaultName(s string) bool {
+	for i, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && (r >= '0' && r <= '9' || r == '-')) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // MatchChoice matches v against choices, ignoring case and spaces around it, as azidentity does.
