@@ -209,7 +209,7 @@ func (c config) facts(p *principal) diagnose.Facts {
 		VaultURL: c.VaultURL, SecretName: c.SecretName, RequestTimeout: c.RequestTimeout,
 		TenantID: c.TenantID, ClientID: c.ClientID, CertificatePath: c.CertificatePath, FederatedTokenFile: c.FederatedTokenFile,
 		IdentityEndpoint: c.IdentityEndpoint, MSIEndpoint: c.MSIEndpoint, ProxyVar: c.ProxyVar, Proxy: c.Proxy,
-		Host: c.Host, Secrets: c.secrets(),
+		Host: c.Host, Secrets: c.secrets(), MissingServicePrincipal: c.MissingServicePrincipal(),
 	}
 	if diagnose.IsReference(c.Reference) {
 		f.UnresolvedReference = referenceSetting

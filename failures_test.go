@@ -51,6 +51,8 @@ func failureCases(certFile string) []failureCase {
 			notFixes:  []string{"export"}, noCalls: true},
 		{name: "no identity on a laptop", id: sp, env: []string{"AZURE_CLIENT_SECRET", "-"}, wantStatus: 500, wantTitle: "No identity to authenticate with",
 			wantFixes: []string{"az login --tenant " + standin.Tenant}, notFixes: []string{"az webapp"}, wantSource: "skipped", noCalls: true},
+		{name: "a service principal without its tenant", id: sp, env: []string{"AZURE_TENANT_ID", "-"}, wantStatus: 500, wantTitle: "No identity to authenticate with",
+			wantFixes: []string{"az account show --query tenantId -o tsv", "az login"}, wantSource: "skipped", noCalls: true},
 		{name: "no identity on App Service", id: sp, env: []string{"AZURE_CLIENT_SECRET", "-", "WEBSITE_SITE_NAME", "demo-app", "WEBSITE_RESOURCE_GROUP", "demo-rg"},
 			wantStatus: 500, wantTitle: "No identity to authenticate with",
 			wantFixes: []string{"az webapp identity assign --name demo-app --resource-group demo-rg", "az webapp restart --name demo-app --resource-group demo-rg"},
@@ -335,4 +337,24 @@ func TestFaultTableStatus(t *testing.T) {
 			t.Errorf("FAULT=%s: make demo says the page answers %d; TestFailures sees %d", f.Fault, f.PageStatus, got)
 		}
 	}
+}
+
+// TestHalfServicePrincipal: with AZURE_CLIENT_ID and AZURE_CLIENT_SECRET
+// set and AZURE_TENANT_ID not, the page names the missing setting first,
+// in its cause, its first fix and the source's reason, before az login.
+func TestHalfServicePrincipal(t *testing.T) {
+	t.Parallel()
+	s := startStandIn(t, standin.Options{})
+	env := envFor(t, s, standin.ServicePrincipal, "PATH", t.TempDir())
+	delete(env, "AZURE_TENANT_ID")
+	app := startApp(t, env, s)
+	_, body := fetch(t, "GET", app.URL+"/", "application/json")
+	var v view
+	if err := json.Unmarshal([]byte(body), &v); err != nil || v.Problem == nil || len(v.Problem.Fixes) == 0 {
+		t.Fatalf("%v: %s", err, body)
+	}
+	if !strings.Contains(v.Problem.Cause, "AZURE_TENANT_ID not set") || !strings.Contains(v.Problem.Fixes[0].Text, "AZURE_TENANT_ID") {
+		t.Errorf("cause %q, first fix %q; want AZURE_TENANT_ID named in both", v.Problem.Cause, v.Problem.Fixes[0].Text)
+	}
+	containsAll(t, "JSON view", body, `"name":"service principal","status":"skipped","detail":"AZURE_TENANT_ID not set, beside the rest of the service principal's settings"`)
 }

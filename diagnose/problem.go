@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,6 +55,9 @@ type Facts struct {
 	Principal            *Principal // nil before the first token
 	// Secrets are the values the app holds that no page or log may show.
 	Secrets []string
+	// MissingServicePrincipal names the service principal's settings that
+	// are missing where the others are set.
+	MissingServicePrincipal []string
 	// UnresolvedReference names the app setting holding a Key Vault
 	// reference to the same secret that App Service did not resolve: a
 	// denial of the app's own read likely denied the platform's too.
@@ -308,6 +312,16 @@ func (x explainer) noIdentity() *Problem {
 	p.Fixes = []Fix{
 		{Text: "Sign in to the Azure CLI (install it from https://aka.ms/installazurecli if az is missing), then start the app again:", Command: x.azLogin()},
 		{Text: "Or use a service principal: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH)."},
+	}
+	if missing := x.cfg.MissingServicePrincipal; len(missing) > 0 {
+		// The user meant a service principal and left one setting out:
+		// that comes first, named.
+		p.Cause = "The service principal's settings are half there: " + strings.Join(missing, " and ") + " not set. No other source is configured; each one's reason is listed below."
+		fix := Fix{Text: "Set " + strings.Join(missing, " and ") + " too, then start the app again."}
+		if slices.Equal(missing, []string{"AZURE_TENANT_ID"}) {
+			fix = Fix{Text: "Set AZURE_TENANT_ID too, then start the app again. Your directory's tenant ID is what this prints, once signed in to the Azure CLI:", Command: cmd("az", "account", "show", "--query", "tenantId", "-o", "tsv")}
+		}
+		p.Fixes = append([]Fix{fix}, p.Fixes[0])
 	}
 	return p
 }

@@ -130,6 +130,8 @@ func WorkloadIdentity(cfg Env, opts azcore.ClientOptions) Source {
 func ServicePrincipal(cfg Env, opts azcore.ClientOptions) Source {
 	s := Source{Name: "service principal", TypeName: "EnvironmentCredential"}
 	switch {
+	case cfg.MissingServicePrincipal() != nil:
+		s.Skipped = strings.Join(cfg.MissingServicePrincipal(), " and ") + " not set, beside the rest of the service principal's settings"
 	case cfg.TenantID == "" || cfg.ClientID == "" || (cfg.ClientSecret == "" && cfg.CertificatePath == ""):
 		s.Skipped = "AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH) are not all set"
 	case cfg.ClientSecret != "":
@@ -262,6 +264,21 @@ func (c Env) Warnings() []string {
 	if (c.MSIEndpoint == "") != (c.MSISecret == "") {
 		w = append(w, "only one of MSI_ENDPOINT and MSI_SECRET is set: the App Service managed identity (2017-09-01) needs both")
 	}
+	if missing := c.MissingServicePrincipal(); missing != nil {
+		w = append(w, "service principal settings are incomplete, missing "+strings.Join(missing, ", ")+": the service principal source is skipped")
+	}
+	if c.ClientSecret != "" && c.CertificatePath != "" {
+		w = append(w, "both AZURE_CLIENT_SECRET and AZURE_CLIENT_CERTIFICATE_PATH are set: the client secret is used")
+	}
+	return w
+}
+
+// MissingServicePrincipal names the service principal's settings that are
+// missing where the others are set, which is likely a typo or a step left
+// out; nil when all are set, none is, or what is set is meant for another
+// source (a client ID for a user-assigned identity, a tenant for the
+// developer tools, AKS workload identity's own trio).
+func (c Env) MissingServicePrincipal() []string {
 	var missing []string
 	for _, v := range []struct {
 		name string
@@ -269,7 +286,7 @@ func (c Env) Warnings() []string {
 	}{
 		{"AZURE_TENANT_ID", c.TenantID != ""},
 		{"AZURE_CLIENT_ID", c.ClientID != ""},
-		{"AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH", c.ClientSecret != "" || c.CertificatePath != ""},
+		{"AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH)", c.ClientSecret != "" || c.CertificatePath != ""},
 	} {
 		if !v.set {
 			missing = append(missing, v.name)
@@ -278,13 +295,10 @@ func (c Env) Warnings() []string {
 	onlyClientID := len(missing) == 2 && c.ClientID != "" // a user-assigned managed identity
 	onlyTenant := len(missing) == 2 && c.TenantID != ""   // a tenant for the Azure CLI
 	workload := c.FederatedTokenFile != ""                // AKS workload identity: no secret by design
-	if len(missing) > 0 && len(missing) < 3 && !(onlyClientID && c.hasManagedIdentity()) && !onlyTenant && !workload {
-		w = append(w, "service principal settings are incomplete, missing "+strings.Join(missing, ", ")+": the service principal source is skipped")
+	if len(missing) == 0 || len(missing) == 3 || onlyClientID && c.hasManagedIdentity() || onlyTenant || workload {
+		return nil
 	}
-	if c.ClientSecret != "" && c.CertificatePath != "" {
-		w = append(w, "both AZURE_CLIENT_SECRET and AZURE_CLIENT_CERTIFICATE_PATH are set: the client secret is used")
-	}
-	return w
+	return missing
 }
 
 func (c Env) hasManagedIdentity() bool {
