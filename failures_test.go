@@ -358,3 +358,16 @@ func TestHalfServicePrincipal(t *testing.T) {
 	}
 	containsAll(t, "JSON view", body, `"name":"service principal","status":"skipped","detail":"AZURE_TENANT_ID not set, beside the rest of the service principal's settings"`)
 }
+
+// TestHelpLinksSurviveRedaction: Key Vault's messages end with a help link
+// (go.microsoft.com/fwlink/?linkid=…, in the stand-in's bodies from Key
+// Vault's own); the page keeps it whole, where a query with a secret in it
+// is redacted.
+func TestHelpLinksSurviveRedaction(t *testing.T) {
+	t.Parallel()
+	s := startStandIn(t, standin.Options{})
+	s.SetFault(standin.FaultForbidden)
+	app := startApp(t, envFor(t, s, standin.ServicePrincipal, "PATH", t.TempDir()), s)
+	_, body := fetch(t, "GET", app.URL+"/", "application/json")
+	containsAll(t, "JSON view", body, "https://go.microsoft.com/fwlink/?linkid=2152310")
+}

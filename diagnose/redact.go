@@ -66,11 +66,31 @@ func (r Redactor) Text(s string) string {
 	}
 	s = jwtShape.ReplaceAllString(s, "[redacted token]")
 	s = urlUserInfo.ReplaceAllString(s, "${1}[redacted]@")
-	s = urlQuery.ReplaceAllString(s, "${1}?[redacted]")
+	s = urlQuery.ReplaceAllStringFunc(s, redactQuery)
 	if len(s) > maxExcerpt || cut {
 		return runePrefix(s, maxExcerpt) + " … [cut]"
 	}
 	return s
+}
+
+// helpQuery are the query parameters of the links Azure's own messages
+// give for help, which carry no secret: Microsoft's forward links
+// (go.microsoft.com/fwlink/?linkid=…, in Key Vault's and Entra ID's
+// messages) and an API version.
+var helpQuery = map[string]bool{"linkid": true, "clcid": true, "api-version": true}
+
+// redactQuery is a URL found in text with its query redacted, unless every
+// parameter in it is one of helpQuery's: a signature, a code or a token in
+// a query is a secret, a help link's number is not.
+func redactQuery(u string) string {
+	base, query, _ := strings.Cut(u, "?")
+	for _, pair := range strings.Split(strings.TrimRight(query, ".,;:)"), "&") {
+		name, _, _ := strings.Cut(pair, "=")
+		if !helpQuery[strings.ToLower(name)] {
+			return base + "?[redacted]"
+		}
+	}
+	return u
 }
 
 // trimPrefixOf is s without the longest start of secret it ends with.

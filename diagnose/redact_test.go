@@ -28,6 +28,8 @@ func TestRedactorText(t *testing.T) {
 		{"a password of 4 is", "proxy pw p4ss rejected", []string{"proxy pw [redacted] rejected"}, nil},
 		{"user info with @, quotes and a space", `proxyconnect "http://u:P@ss'w\"d@proxy:3128"`, []string{`"http://[redacted]@proxy:3128"`}, []string{"ss'w"}},
 		{"a token", "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc_DEF-1 end", []string{"token [redacted token] end"}, []string{"eyJ"}},
+		{"Azure's help link", "See https://go.microsoft.com/fwlink/?linkid=2125287.", []string{"See https://go.microsoft.com/fwlink/?linkid=2125287."}, []string{"[redacted]"}},
+		{"a help link with a signature beside", "https://go.microsoft.com/fwlink/?linkid=1&sig=c2VjcmV0", []string{"https://go.microsoft.com/fwlink/?[redacted]"}, []string{"c2VjcmV0"}},
 		{"user info and query", `Get "https://user:pw@kv.vault.azure.net/x?sig=abc&se=1": EOF`, []string{`Get "https://[redacted]@kv.vault.azure.net/x?[redacted]": EOF`}, []string{"pw@", "sig="}},
 		{"a long text", long, []string{" … [cut]"}, nil},
 		{"a secret cut in two at the limit", packed, []string{"[redacted]"}, []string{spaced[:20]}},
