@@ -66,11 +66,12 @@ func failureCases(certFile string) []failureCase {
 		{name: "access policy denial", fault: standin.FaultAccessPolicy, id: sp, wantStatus: 502, wantTitle: "Key Vault denied access (access policy)",
 			wantFixes: []string{"az keyvault set-policy --name kv --object-id " + standin.ServicePrincipalOI + " --secret-permissions get"},
 			notFixes:  []string{"role assignment"}},
-		// A denial that names no resource: az looks the vault up.
-		{name: "unknown 403", fault: standin.FaultForbidden, id: sp, wantStatus: 502, wantTitle: "Key Vault denied access", wantFixes: []string{
-			"az role assignment create --role 'Key Vault Secrets User' --assignee-object-id " + standin.ServicePrincipalOI +
-				" --assignee-principal-type ServicePrincipal --scope $(az keyvault show --name kv --query id -o tsv)",
-			"az keyvault set-policy --name kv --object-id " + standin.ServicePrincipalOI + " --secret-permissions get"}},
+		// ForbiddenByPolicy comes only from a vault with access policies: no
+		// role assignment helps, a policy of the principal's own does.
+		{name: "a compound identity's policy (ForbiddenByPolicy)", fault: standin.FaultForbidden, id: sp, wantStatus: 502,
+			wantTitle: "Key Vault denied access (access policy for an application)",
+			wantFixes: []string{"az keyvault set-policy --name kv --object-id " + standin.ServicePrincipalOI + " --secret-permissions get"},
+			notFixes:  []string{"role assignment"}},
 		{name: "firewall", fault: standin.FaultFirewall, id: sp, wantStatus: 502, wantTitle: "Key Vault's firewall blocked the request",
 			wantFixes: []string{"az keyvault network-rule add --name kv --ip-address " + standin.ClientAddress}, notFixes: permission},
 		{name: "disabled secret", fault: standin.FaultDisabled, id: sp, wantStatus: 502, wantTitle: "The secret is disabled",

@@ -57,6 +57,7 @@ var keyVaultRules = []struct {
 	{http.StatusForbidden, "AccessDenied", explainer.accessPolicyDenied},
 	{http.StatusForbidden, "ForbiddenByFirewall", explainer.firewallDenied},
 	{http.StatusForbidden, "SecretDisabled", explainer.secretDisabled},
+	{http.StatusForbidden, "ForbiddenByPolicy", explainer.compoundIdentityDenied},
 	{http.StatusForbidden, "", explainer.forbidden},
 	{http.StatusNotFound, "", explainer.secretNotFound},
 	{http.StatusUnauthorized, "", explainer.tokenRejected},
@@ -145,6 +146,24 @@ func (x explainer) accessPolicyDenied(vaultAnswer) *Problem {
 		Title: "Key Vault denied access (access policy)",
 		Cause: "The vault " + x.vaultName() + " uses access policies, and none lets the principal " + oid + " get secrets.",
 		Fixes: []Fix{x.accessPolicyFix()},
+	}
+}
+
+// compoundIdentityDenied explains ForbiddenByPolicy, which only a vault
+// with access policies answers (an RBAC vault answers ForbiddenByRbac):
+// the vault's policy names this principal together with an application, a
+// compound identity, which lets the principal in only on that
+// application's behalf (MicrosoftDocs/azure-docs#67772,
+// fortinet/fortigate-autoscale-azure#68).
+func (x explainer) compoundIdentityDenied(a vaultAnswer) *Problem {
+	oid, _ := x.assignee()
+	fix := x.accessPolicyFix()
+	fix.Text = "Give the principal a policy of its own, with no application in it:"
+	return &Problem{
+		Title: "Key Vault denied access (access policy for an application)",
+		Cause: "The vault " + x.vaultName() + " uses access policies, and the one naming the principal " + oid +
+			" names an application beside it (a compound identity: " + FirstLine(a.Message) + "). Such a policy lets the principal in only on that application's behalf, so a request of its own is refused.",
+		Fixes: []Fix{fix},
 	}
 }
 
