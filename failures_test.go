@@ -121,7 +121,7 @@ func failureCases(certFile string) []failureCase {
 			wantFixes: []string{"az identity federated-credential create --name kvmsigo --identity-name '<identity-name>' --resource-group '<resource-group>' --issuer " +
 				standin.ServiceAccountIssuer + " --subject " + standin.ServiceAccountSubject + " --audiences api://AzureADTokenExchange"}},
 		{name: "no service account token file", fault: standin.FaultNoTokenFile, id: standin.Workload, wantStatus: 502,
-			wantTitle: "the service account token file is missing", wantFixes: []string{`kubectl get pod "$HOSTNAME" -o 'jsonpath={.metadata.labels}{.spec.serviceAccountName}'`}, notFixes: []string{"federated-credential"}},
+			wantTitle: "the service account token file is missing", wantFixes: []string{"kubectl get pod " + standin.WorkloadPod + ` --namespace '<namespace>' -o 'jsonpath={.metadata.labels}{.spec.serviceAccountName}'`}, notFixes: []string{"federated-credential"}},
 		{name: "virtual machine without the identity", fault: standin.FaultIMDSNoIdentity, id: standin.IMDS, wantStatus: 502,
 			wantTitle: "the virtual machine has no such identity", wantFixes: []string{"az vm identity assign --name '<vm>' --resource-group '<resource-group>'"}},
 		{name: "virtual machine without the user-assigned identity", fault: standin.FaultIMDSNoIdentity, id: standin.IMDS, env: []string{"AZURE_CLIENT_ID", "99990000-9999-4999-8999-999999999999"},

@@ -126,10 +126,10 @@ func explainedProblems() []*Problem {
 	var out []*Problem
 	for _, cfg := range []Facts{
 		{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", ClientID: "c", TenantID: "t", Proxy: "http://proxy:3128", ProxyVar: "HTTPS_PROXY", CertificatePath: "/tmp/my cert.pem"},
-		{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", Host: Host{"App Service", "webapp", "my-app", "my rg", ""}, ClientID: "c"},
-		{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", Host: Host{"App Service", "webapp", "my-app", "my rg", ""}, ClientID: "c",
+		{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", Host: Host{Name: "App Service", Group: "webapp", App: "my-app", RG: "my rg"}, ClientID: "c"},
+		{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", Host: Host{Name: "App Service", Group: "webapp", App: "my-app", RG: "my rg"}, ClientID: "c",
 			IdentityEndpoint: "http://localhost:8081/msi/token", UnresolvedReference: "SECRET_FROM_REFERENCE"},
-		{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", Host: Host{"Container Apps", "containerapp", "my-app", "", "my-app--rev1"}, ClientID: "c"},
+		{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", Host: Host{Name: "Container Apps", Group: "containerapp", App: "my-app", Revision: "my-app--rev1"}, ClientID: "c"},
 	} {
 		x := explainer{cfg: cfg, principal: &Principal{ObjectID: "oid", IsUser: true}}
 		out = append(out, x.noIdentity(), x.configurationProblem([]Setting{
@@ -167,12 +167,13 @@ func TestFixCommandsHostileValues(t *testing.T) {
 	t.Parallel()
 	hostile := []string{`my app's "x" !x`, "rg $HOME `id` $(id)", `c'"$HOME`, "/tmp/my cert's $HOME.pem"}
 	cfg := Facts{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", ClientID: hostile[2], TenantID: hostile[2],
-		CertificatePath: hostile[3], Host: Host{"App Service", "webapp", hostile[0], hostile[1], ""}, IdentityEndpoint: "http://localhost:8081/msi/token"}
+		CertificatePath: hostile[3], Host: Host{Name: "App Service", Group: "webapp", App: hostile[0], RG: hostile[1], Pod: hostile[2], Namespace: hostile[0]}, IdentityEndpoint: "http://localhost:8081/msi/token"}
 	x := explainer{cfg: cfg, principal: &Principal{ObjectID: hostile[2]}}
 	var commands []string
 	problems := []*Problem{x.noIdentity(), x.configurationProblem([]Setting{{Variable: "SECRET_CACHE_TTL", Problem: "x", Example: hostile[0]}, {Variable: "KEY_VAULT_URL", Reference: true}}),
 		x.certificateNotRegistered(entraAnswer{}), x.applicationNotFound(entraAnswer{}), x.accessPolicyDenied(vaultAnswer{}),
-		x.identityProblem(&Source{Name: "App Service user-assigned managed identity (2017-09-01)"}, "x", nil)}
+		x.identityProblem(&Source{Name: "App Service user-assigned managed identity (2017-09-01)"}, "x", nil),
+		x.workloadProblem(&Source{Name: "AKS workload identity"}, "open /var/run/secrets/token: no such file or directory", nil)}
 	for _, p := range problems {
 		for _, f := range p.Fixes {
 			if f.Command != "" && !strings.HasPrefix(f.Command, "export ") {
@@ -182,7 +183,7 @@ func TestFixCommandsHostileValues(t *testing.T) {
 	}
 	bin := t.TempDir()
 	log := filepath.Join(bin, "args")
-	for _, name := range []string{"az", "curl"} {
+	for _, name := range []string{"az", "curl", "kubectl"} { // every tool a fix runs: never the machine's own
 		writeScript(t, filepath.Join(bin, name), `for a in "$@"; do printf '%s\n' "$a"; done >> `+log+"\n")
 	}
 	checked := 0
@@ -190,7 +191,7 @@ func TestFixCommandsHostileValues(t *testing.T) {
 		for _, c := range commands {
 			os.Remove(log)
 			run := exec.Command(shell, "-c", c)
-			run.Env = []string{"PATH=" + bin + ":/usr/bin:/bin", "HOME=/nonexistent-home"}
+			run.Env = []string{"PATH=" + bin, "HOME=/nonexistent-home"}
 			if out, err := run.CombinedOutput(); err != nil {
 				t.Errorf("%s -c %q: %v\n%s", shell, c, err, out)
 				continue

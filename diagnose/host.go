@@ -11,6 +11,10 @@ type Host struct {
 	App      string // the app's name, when the platform says
 	RG       string // its resource group, when the platform says
 	Revision string // Container Apps: the running revision
+	// Pod and Namespace are a Kubernetes pod's name (its HOSTNAME) and
+	// namespace (POD_NAMESPACE, where the deployment passes it down), for
+	// the kubectl commands a developer runs from their own machine.
+	Pod, Namespace string
 }
 
 // DetectHost reads the platforms' own variables: App Service sets
@@ -21,6 +25,14 @@ type Host struct {
 // CONTAINER_APP_REVISION (Container Apps docs, "Manage environment
 // variables": built-in variables).
 func DetectHost(getenv func(string) string) Host {
+	h := detectAzureHost(getenv)
+	if getenv("KUBERNETES_SERVICE_HOST") != "" { // set in every pod (Kubernetes docs, "Service": environment variables)
+		h.Pod, h.Namespace = getenv("HOSTNAME"), getenv("POD_NAMESPACE")
+	}
+	return h
+}
+
+func detectAzureHost(getenv func(string) string) Host {
 	containerApp, revision := getenv("CONTAINER_APP_NAME"), getenv("CONTAINER_APP_REVISION")
 	site, rg, functions := getenv("WEBSITE_SITE_NAME"), getenv("WEBSITE_RESOURCE_GROUP"), getenv("FUNCTIONS_WORKER_RUNTIME")
 	switch {

@@ -31,8 +31,11 @@ func (x explainer) workloadProblem(s *Source, detail string, err error) *Problem
 		p.Title = s.Name + ": the service account token file is missing"
 		p.Cause = "AZURE_FEDERATED_TOKEN_FILE=" + x.cfg.FederatedTokenFile + " names no file. The workload identity webhook projects the token only into pods labelled azure.workload.identity/use=true whose service account names the identity's client ID."
 		p.Fixes = []Fix{{
-			Text:    "Check the pod's label, and that its service account has the annotation azure.workload.identity/client-id=" + x.cfg.ClientID + ":",
-			Command: cmd("kubectl", "get", "pod", raw(`"$HOSTNAME"`), "-o", "jsonpath={.metadata.labels}{.spec.serviceAccountName}"),
+			Text: "Check the pod's label, and that its service account has the annotation azure.workload.identity/client-id=" + x.cfg.ClientID + ":",
+			// The pod's own name and namespace: a command with $HOSTNAME would
+			// expand on the reader's machine, not in the pod.
+			Command: cmd("kubectl", "get", "pod", cmp.Or(x.cfg.Host.Pod, placeholder("pod")), "--namespace", cmp.Or(x.cfg.Host.Namespace, placeholder("namespace")),
+				"-o", "jsonpath={.metadata.labels}{.spec.serviceAccountName}"),
 		}}
 	case errors.As(err, &afe) && afe.RawResponse != nil:
 		a := readEntraAnswer(afe.RawResponse)

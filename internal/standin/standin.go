@@ -380,6 +380,9 @@ const (
 // Identities lists every identity, for flags and help text.
 var Identities = []Identity{AppService, AppServiceLegacy, ServicePrincipal, AzureCLI, AzureDeveloperCLI, Workload, IMDS, ContainerApps}
 
+// WorkloadPod is the pod name Env gives the Workload identity's app.
+const WorkloadPod = "kvmsigo-7d9f8c6b5-x2k4q"
+
 // UserAssignedClientID is the AZURE_CLIENT_ID Env sets under FaultNoUAMI:
 // a user-assigned identity the app does not have.
 const UserAssignedClientID = "77777777-7777-4777-8777-777777777777"
@@ -408,6 +411,11 @@ func (s *Server) Env(id Identity) (map[string]string, error) {
 		env["AZURE_TENANT_ID"] = Tenant
 		env["AZURE_AUTHORITY_HOST"] = "https://" + loginHost + "/"
 		env["AZURE_FEDERATED_TOKEN_FILE"] = s.FederatedTokenPath()
+		// And as Kubernetes sets them in every pod: the API server's
+		// address (Kubernetes docs, "Service": environment variables) and
+		// the pod's name as its hostname.
+		env["KUBERNETES_SERVICE_HOST"] = "10.0.0.1"
+		env["HOSTNAME"] = WorkloadPod
 	case IMDS:
 		env["AZURE_TOKEN_CREDENTIALS"] = "ManagedIdentityCredential"
 	case ContainerApps:
