@@ -220,6 +220,9 @@ func TestAzurePowerShell(t *testing.T) {
 			want: []string{"Azure PowerShell: not signed in"}, wantFixes: []string{"Connect-AzAccount -TenantId " + standin.Tenant}},
 		{name: "after az and azd fail", pwsh: standin.AzLoggedIn, az: standin.AzLoggedOut, azd: standin.AzLoggedOut, wantStatus: 200,
 			want: []string{`{"name":"Azure CLI","status":"failed"`, `{"name":"Azure Developer CLI","status":"failed"`, `{"name":"Azure PowerShell","status":"used"}`}},
+		// In a Codespace the browser cannot hand the sign-in back to the container.
+		{name: "az signed out, in a Codespace", az: standin.AzLoggedOut, env: []string{"CODESPACES", "true"}, wantStatus: 502,
+			want: []string{"Azure CLI: not signed in"}, wantFixes: []string{"az login --use-device-code"}},
 		{name: "every tool signed out", pwsh: standin.AzLoggedOut, az: standin.AzLoggedOut, azd: standin.AzLoggedOut, wantStatus: 502,
 			want:      []string{"Azure CLI: not signed in; Azure Developer CLI: not signed in; Azure PowerShell: not signed in"},
 			wantFixes: []string{"az login", "azd auth login", "Connect-AzAccount"}},

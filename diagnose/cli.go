@@ -53,6 +53,9 @@ func (x explainer) azLogin(extra ...any) string {
 	if x.cfg.TenantID != "" {
 		words = append(words, "--tenant", x.cfg.TenantID)
 	}
+	if x.cfg.Host.Container {
+		words = append(words, "--use-device-code") // a code typed into any browser, not one opened here
+	}
 	return cmd(append(words, extra...)...)
 }
 

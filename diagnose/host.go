@@ -15,6 +15,10 @@ type Host struct {
 	// namespace (POD_NAMESPACE, where the deployment passes it down), for
 	// the kubectl commands a developer runs from their own machine.
 	Pod, Namespace string
+	// Container is a GitHub Codespace or a VS Code dev container (CODESPACES,
+	// REMOTE_CONTAINERS): a browser sign-in cannot come back into it
+	// (Azure/azure-cli#20315, Azure/azure-dev#1006).
+	Container bool
 }
 
 // DetectHost reads the platforms' own variables: App Service sets
@@ -26,6 +30,7 @@ type Host struct {
 // variables": built-in variables).
 func DetectHost(getenv func(string) string) Host {
 	h := detectAzureHost(getenv)
+	h.Container = getenv("CODESPACES") == "true" || getenv("REMOTE_CONTAINERS") == "true"
 	if getenv("KUBERNETES_SERVICE_HOST") != "" { // set in every pod (Kubernetes docs, "Service": environment variables)
 		h.Pod, h.Namespace = getenv("HOSTNAME"), getenv("POD_NAMESPACE")
 	}
