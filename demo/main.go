@@ -115,6 +115,9 @@ func printFaults(w io.Writer) {
 	fmt.Fprintln(w, "make demo FAULT=<fault>:")
 	fmt.Fprintf(w, "  %-14s %-5s %s\n", "FAULT", "page", "the stand-in plays")
 	for _, f := range standin.FaultTable {
+		if f.Fault == standin.FaultNXDomain {
+			continue // the demo cannot play it: see run
+		}
 		plays := f.Plays
 		if f.Needs != "" {
 			plays += " (IDENTITY=" + string(f.Needs) + ")"

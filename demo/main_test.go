@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -65,15 +66,19 @@ func TestDemo(t *testing.T) {
 	}
 }
 
-// TestDemoFaultHelp lists every fault with its page's status.
+// TestDemoFaultHelp lists every fault the demo plays, with its page's
+// status, and none it refuses.
 func TestDemoFaultHelp(t *testing.T) {
 	var stdout bytes.Buffer
 	if err := run(context.Background(), []string{"-fault", "help"}, func(string) string { return "" }, &stdout, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range standin.FaultTable {
-		if !strings.Contains(stdout.String(), string(f.Fault)) {
-			t.Errorf("FAULT=help does not list %s", f.Fault)
+		listed := regexp.MustCompile(`(?m)^  ` + string(f.Fault) + ` `).MatchString(stdout.String())
+		refused := run(context.Background(), []string{"-fault", string(f.Fault), "-app", "/nonexistent"}, func(string) string { return "" }, io.Discard, io.Discard)
+		playable := refused == nil || !strings.Contains(refused.Error(), "-fault")
+		if listed != playable {
+			t.Errorf("FAULT=help lists %s: %v; the demo plays it: %v (%v)", f.Fault, listed, playable, refused)
 		}
 	}
 }
