@@ -56,6 +56,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		printFaults(stderr)
 		return fmt.Errorf("-fault %q: not one of the faults above", *fault)
 	}
+	if info.Needs != "" && *identity != "" && standin.Identity(*identity) != info.Needs {
+		// The fault would not show: the page would be a 200 and say nothing of it.
+		return fmt.Errorf("-fault %s plays on IDENTITY=%s only: with IDENTITY=%s it would not show; leave IDENTITY out, and the demo picks it", *fault, info.Needs, *identity)
+	}
 	id := standin.Identity(cmp.Or(*identity, string(info.Needs), string(standin.AppService)))
 	if !slices.Contains(standin.Identities, id) {
 		return fmt.Errorf("-identity %q: want one of %v", id, standin.Identities)

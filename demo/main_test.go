@@ -90,3 +90,14 @@ func TestDemoReferenceChoice(t *testing.T) {
 		t.Errorf("-reference half: %v; want an error naming the states", err)
 	}
 }
+
+// TestDemoFaultNeedsItsIdentity: a fault that plays on one identity only
+// is refused with another, naming the one it needs, rather than serving a
+// 200 page that says nothing of it.
+func TestDemoFaultNeedsItsIdentity(t *testing.T) {
+	err := run(context.Background(), []string{"-fault", "expiredsecret", "-identity", "appservice", "-app", "/nonexistent"},
+		func(string) string { return "" }, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "IDENTITY=sp") {
+		t.Errorf("FAULT=expiredsecret IDENTITY=appservice: %v; want it refused, naming IDENTITY=sp", err)
+	}
+}
