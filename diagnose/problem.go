@@ -7,9 +7,9 @@
 //
 // It classifies each upstream's answer by the service's own codes: Key
 // Vault's inner error code, Entra ID's AADSTS code, the identity
-// endpoint's status, the Azure CLI's stderr, the network's error. It also
-// holds what the app's Azure pipelines need so that those answers survive
-// to be classified: NetworkWatch, BoundedTransport and the seen slot.
+// endpoint's status, the Azure CLI's stderr, the network's error. What
+// keeps those answers whole on their way here lives beside it: package
+// pipeline (the bounded transport, the network watch) and package seen.
 package diagnose
 
 import (
