@@ -7,6 +7,9 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -128,5 +131,50 @@ func TestREADMEFirstScreen(t *testing.T) {
 	defer f.Close()
 	if cfg, err := png.DecodeConfig(f); err != nil || cfg.Width < 300 || cfg.Height < 300 {
 		t.Errorf("docs/page.png: %+v, %v; want a PNG of the page", cfg, err)
+	}
+}
+
+// TestDocShellBlocks: every shell block in the README and docs/ parses
+// (bash -n), and names no <placeholder> outside quotes, where a shell
+// would read it as a redirection and create files named after the words
+// around it.
+func TestDocShellBlocks(t *testing.T) {
+	t.Parallel()
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash")
+	}
+	docs, _ := filepath.Glob("docs/*.md")
+	blocks := 0
+	for _, doc := range append([]string{"README.md"}, docs...) {
+		text, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile("(?s)```(?:sh|bash)\n(.*?)```").FindAllStringSubmatch(string(text), -1) {
+			blocks++
+			check := exec.Command(bash, "-n")
+			check.Stdin = strings.NewReader(m[1])
+			if out, err := check.CombinedOutput(); err != nil {
+				t.Errorf("%s: a shell block does not parse: %v\n%s\n%s", doc, err, out, m[1])
+			}
+			quoted := false // a single-quoted string may span lines
+			for _, line := range strings.Split(m[1], "\n") {
+				if strings.HasPrefix(strings.TrimSpace(line), "#") {
+					continue
+				}
+				for i, r := range line {
+					switch {
+					case r == '\'':
+						quoted = !quoted
+					case r == '<' && !quoted && i+1 < len(line) && (line[i+1] >= 'a' && line[i+1] <= 'z' || line[i+1] >= 'A' && line[i+1] <= 'Z'):
+						t.Errorf("%s: a placeholder outside quotes, which a shell reads as a redirection: %s", doc, line)
+					}
+				}
+			}
+		}
+	}
+	if blocks < 10 {
+		t.Errorf("%d shell blocks read; want the README's and docs'", blocks)
 	}
 }
