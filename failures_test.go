@@ -372,3 +372,24 @@ func TestHelpLinksSurviveRedaction(t *testing.T) {
 	_, body := fetch(t, "GET", app.URL+"/", "application/json")
 	containsAll(t, "JSON view", body, "https://go.microsoft.com/fwlink/?linkid=2152310")
 }
+
+// TestCauseQuotesKeyVaultCode: a Key Vault failure's cause quotes the
+// status and code Key Vault answered, which its docs and a search know.
+func TestCauseQuotesKeyVaultCode(t *testing.T) {
+	t.Parallel()
+	for fault, want := range map[standin.Fault]string{
+		standin.FaultRBAC: "403 ForbiddenByRbac", standin.FaultAccessPolicy: "403 AccessDenied", standin.FaultNotFound: "404 SecretNotFound",
+	} {
+		s := startStandIn(t, standin.Options{})
+		s.SetFault(fault)
+		app := startApp(t, envFor(t, s, standin.ServicePrincipal, "PATH", t.TempDir()), s)
+		_, body := fetch(t, "GET", app.URL+"/", "application/json")
+		var v view
+		if err := json.Unmarshal([]byte(body), &v); err != nil || v.Problem == nil {
+			t.Fatalf("%s: %v: %s", fault, err, body)
+		}
+		if !strings.Contains(v.Problem.Cause, want) {
+			t.Errorf("%s: cause %q; want it to quote %q", fault, v.Problem.Cause, want)
+		}
+	}
+}

@@ -39,7 +39,7 @@ func (x explainer) azdNotLoggedIn(string) *Problem {
 	return &Problem{
 		Title: "not signed in",
 		Cause: "The Azure Developer CLI is installed, but no one is signed in to it.",
-		Fixes: []Fix{{Text: "Sign in, then reload this page: the app asks azd for a token on each new token.", Command: x.azdLogin()}},
+		Fixes: []Fix{{Text: "Sign in, then reload this page: the app asks azd each time it needs a new token.", Command: x.azdLogin()}},
 	}
 }
 

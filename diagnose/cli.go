@@ -63,7 +63,7 @@ func (x explainer) cliNotLoggedIn(string) *Problem {
 	return &Problem{
 		Title: "not signed in",
 		Cause: "The Azure CLI is installed, but no one is signed in to it.",
-		Fixes: []Fix{{Text: "Sign in, then reload this page: the app asks az for a token on each new token.", Command: x.azLogin()}},
+		Fixes: []Fix{{Text: "Sign in, then reload this page: the app asks az each time it needs a new token.", Command: x.azLogin()}},
 	}
 }
 

@@ -1,10 +1,12 @@
 package diagnose
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
@@ -70,6 +72,10 @@ func (x explainer) vaultProblem(e *azcore.ResponseError) *Problem {
 	for _, r := range keyVaultRules {
 		if r.status == e.StatusCode && (r.inner == "" || r.inner == a.Inner) {
 			p = r.build(x, a)
+			// Key Vault's own words for it, which the docs and a search know.
+			if code := cmp.Or(a.Inner, a.Code); code != "" && !strings.Contains(p.Cause, code) {
+				p.Cause += fmt.Sprintf(" (Key Vault answered %d %s.)", e.StatusCode, code)
+			}
 			break
 		}
 	}
