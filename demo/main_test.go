@@ -57,6 +57,11 @@ func TestDemo(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), standin.DefaultSecret) || !strings.Contains(string(body), "resolved, a different value") {
 		t.Errorf("GET / in the demo with -reference stale = %d; want 200, the stand-in's secret and its reference lagging\n%s", resp.StatusCode, body)
 	}
+	// The demo plays App Service with the variables it sets for every app:
+	// its fixes name the app and its group, as they would on Azure.
+	if site := "/resourceGroups/" + standin.ResourceGroup + "/providers/Microsoft.Web/sites/" + standin.SiteName + "/"; !strings.Contains(string(body), site) {
+		t.Errorf("the demo's reference fix does not name the app (%s): App Service's WEBSITE_SITE_NAME and WEBSITE_RESOURCE_GROUP are not played\n%s", site, body)
+	}
 	if !strings.Contains(printed(), "open   http://localhost:"+port+"/") {
 		t.Errorf("the demo does not tell where to open it:\n%s", printed())
 	}

@@ -380,6 +380,13 @@ const (
 // Identities lists every identity, for flags and help text.
 var Identities = []Identity{AppService, AppServiceLegacy, ServicePrincipal, AzureCLI, AzureDeveloperCLI, Workload, IMDS, ContainerApps}
 
+// SiteName and ResourceGroup are the App Service app Env plays, the
+// group the stand-in's resource IDs name.
+const (
+	SiteName      = "kvmsigo-demo-app"
+	ResourceGroup = "demo-rg"
+)
+
 // WorkloadPod is the pod name Env gives the Workload identity's app.
 const WorkloadPod = "kvmsigo-7d9f8c6b5-x2k4q"
 
@@ -396,6 +403,12 @@ func (s *Server) Env(id Identity) (map[string]string, error) {
 	case AppService:
 		env["IDENTITY_ENDPOINT"] = s.IdentityEndpoint()
 		env["IDENTITY_HEADER"] = IdentityHeader
+		// As App Service sets them for every app (Learn, "Environment
+		// variables and app settings reference"): the site's name, its
+		// resource group, its host name.
+		env["WEBSITE_SITE_NAME"] = SiteName
+		env["WEBSITE_RESOURCE_GROUP"] = ResourceGroup
+		env["WEBSITE_HOSTNAME"] = SiteName + ".azurewebsites.net"
 	case AppServiceLegacy:
 		env["MSI_ENDPOINT"] = s.LegacyEndpoint()
 		env["MSI_SECRET"] = IdentityHeader
