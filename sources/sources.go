@@ -206,7 +206,13 @@ func AzurePowerShell(cfg Env) Source {
 func tool(cfg Env, name, typeName, exe, install string, cred func(path string) azcore.TokenCredential) Source {
 	s := Source{Name: name, TypeName: typeName}
 	path := devtool.Find(exe, cfg.Path)
-	if path == "" {
+	switch {
+	case path == "" && cfg.Host.Name != "":
+		// On an Azure host a developer's tool is not the way: say so, rather
+		// than advise installing it there.
+		s.Skipped = exe + " is not on PATH: a developer's tool, for a run on your own machine; on " + cfg.Host.Name + " the app uses its managed identity"
+		return s
+	case path == "":
 		s.Skipped = exe + " is not on PATH: " + install
 		return s
 	}
