@@ -504,6 +504,8 @@ func TestWorkflows(t *testing.T) {
 		{".github/workflows/deploy.yml", []string{"run: make test", "name: app", "id-token: write", "name: app",
 			"- uses: azure/login@f5d393ae46f8fde4be8b75f32e3fc50e654ad0ca # v3.0.1", "- uses: azure/webapps-deploy@02a81bead70021f5284939794bcec79c271ab383 # v3.0.8",
 			`run: curl --fail --retry 10 --retry-delay 6 --retry-all-errors "https://${{ vars.AZURE_WEBAPP_NAME }}.azurewebsites.net/ping"`}},
+		{".github/workflows/template-validation.yml", []string{"pull_request:", "- uses: microsoft/security-devops-action@08976cb623803b1b36d7112d4ff9f59eae704de0 # v1.12.0",
+			"- uses: microsoft/template-validation-action@bae4895d0a8abd4f0d5aad68ae8647b3027f4c91 # v0.4.4"}},
 	} {
 		raw, err := os.ReadFile(repoFile(tt.file))
 		if err != nil {
