@@ -134,6 +134,40 @@ func TestREADMEFirstScreen(t *testing.T) {
 	}
 }
 
+// TestREADMEPowerShell: where the README's Quickstart sets a variable with
+// export, a PowerShell block beside it sets the same one ($env:NAME = '…'),
+// and nothing in a PowerShell block is POSIX shell that PowerShell would
+// read otherwise: export, a $(…) substitution, or curl, which in Windows
+// PowerShell 5.1 names Invoke-WebRequest.
+func TestREADMEPowerShell(t *testing.T) {
+	t.Parallel()
+	quickstart := readmeSection(t, "### Quickstart")
+	var sh, ps []string
+	for _, m := range regexp.MustCompile("(?s)```(sh|powershell)\n(.*?)```").FindAllStringSubmatch(quickstart, -1) {
+		if m[1] == "sh" {
+			sh = append(sh, m[2])
+		} else {
+			ps = append(ps, m[2])
+		}
+	}
+	powershell := strings.Join(ps, "\n")
+	exports := regexp.MustCompile(`(?m)^export (\w+)=`).FindAllStringSubmatch(strings.Join(sh, "\n"), -1)
+	if len(exports) == 0 {
+		t.Fatal("the Quickstart exports no variable; this test reads nothing")
+	}
+	for _, m := range exports {
+		if !regexp.MustCompile(`(?m)^\$env:` + m[1] + ` = '`).MatchString(powershell) {
+			t.Errorf("the Quickstart exports %s but no PowerShell block sets $env:%s = '…'", m[1], m[1])
+		}
+	}
+	for _, line := range strings.Split(powershell, "\n") {
+		line, _, _ = strings.Cut(line, "#") // a comment, in PowerShell too
+		if regexp.MustCompile(`^export |\$\(|(^|\s)curl\s`).MatchString(line) {
+			t.Errorf("a PowerShell block has POSIX shell: %s", line)
+		}
+	}
+}
+
 // TestDocShellBlocks: every shell block in the README and docs/ parses
 // (bash -n), and names no <placeholder> outside quotes, where a shell
 // would read it as a redirection and create files named after the words
