@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -125,48 +126,84 @@ func TestBrowserFixLayout(t *testing.T) {
 				if err := chromedp.Do(tab, chromedp.EmulateViewport(width, 800), chromedp.Navigate(app.URL+"/"), chromedp.WaitReady(pg.wait)); err != nil {
 					t.Fatal(err)
 				}
-				// A command word breaks across lines only when it is wider than
-				// its box on its own line; no command is cut at its box's edge;
-				// the page never scrolls sideways.
-				layout, err := chromedp.Run(tab, chromedp.Evaluate[struct {
-					Words    int      `json:"words"`
-					Broken   []string `json:"broken"`
-					Clipped  []string `json:"clipped"`
-					Overflow bool     `json:"overflow"`
-				}](`(() => {
-					const words = [...document.querySelectorAll("pre.cmd span")];
-					const alone = w => {
-						const probe = document.createElement("span");
-						probe.style.whiteSpace = "nowrap";
-						probe.textContent = w.textContent;
-						w.parentElement.appendChild(probe);
-						const wide = probe.getBoundingClientRect().width > w.closest("pre").clientWidth;
-						probe.remove();
-						return wide;
-					};
-					return {
-						words: words.length,
-						broken: words.filter(w => w.getClientRects().length > 1 && !alone(w)).map(w => w.textContent),
-						clipped: [...document.querySelectorAll("pre.cmd")].filter(p => p.scrollWidth > p.clientWidth).map(p => p.textContent),
-						overflow: document.documentElement.scrollWidth > window.innerWidth,
-					};
-				})()`))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if (layout.Words == 0 && pg.wait != "#reference") || len(layout.Broken) > 0 || len(layout.Clipped) > 0 || layout.Overflow {
-					t.Errorf("%d command words; broken across lines though they fit a line: %q; cut at the box's edge: %q; page scrolls sideways: %v",
-						layout.Words, layout.Broken, layout.Clipped, layout.Overflow)
-				}
-				shot, err := chromedp.Run(tab, chromedp.FullScreenshot(100)) // 100: PNG
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join("screenshots", fmt.Sprintf("%s-%d.png", pg.name, width)), shot, 0o644); err != nil {
-					t.Fatal(err)
-				}
+				checkLayout(t, tab, fmt.Sprintf("%s-%d.png", pg.name, width), pg.wait != "#reference")
 			})
 		}
+	}
+}
+
+// TestBrowserFailureLayout opens every failure page of TestFailures'
+// table at a phone's width, where a long command or a long word of
+// Azure's message would push the page sideways, and checks its layout.
+func TestBrowserFailureLayout(t *testing.T) {
+	t.Parallel()
+	browserCtx := startBrowser(t)
+	certFile := filepath.Join(t.TempDir(), "sp.pem")
+	if err := standin.WriteClientCertificate(certFile); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range failureCases(certFile) {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel() // pages that wait out retries wait together
+			_, _, app := startFailure(t, tt)
+			tab, cancel := chromedp.NewContext(browserCtx)
+			defer cancel()
+			tab, cancel = context.WithTimeout(tab, 60*time.Second)
+			defer cancel()
+			if err := chromedp.Do(tab, chromedp.EmulateViewport(360, 800), chromedp.Navigate(app.URL+"/"), chromedp.WaitReady("body")); err != nil {
+				t.Fatal(err)
+			}
+			name := strings.Trim(regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(strings.ToLower(tt.name), "-"), "-")
+			checkLayout(t, tab, "failure-"+name+"-360.png", len(tt.wantFixes) > 0)
+		})
+	}
+}
+
+// checkLayout checks the page open in tab: no command word broken though
+// it fits a line, no command cut at its box's edge, no sideways scroll;
+// and saves its screenshot to screenshots/shotName. A page that needs
+// commands must show some.
+func checkLayout(t *testing.T, tab context.Context, shotName string, needsCommands bool) {
+	t.Helper()
+	// A command word breaks across lines only when it is wider than
+	// its box on its own line; no command is cut at its box's edge;
+	// the page never scrolls sideways.
+	layout, err := chromedp.Run(tab, chromedp.Evaluate[struct {
+		Words    int      `json:"words"`
+		Broken   []string `json:"broken"`
+		Clipped  []string `json:"clipped"`
+		Overflow bool     `json:"overflow"`
+	}](`(() => {
+		const words = [...document.querySelectorAll("pre.cmd span")];
+		const alone = w => {
+			const probe = document.createElement("span");
+			probe.style.whiteSpace = "nowrap";
+			probe.textContent = w.textContent;
+			w.parentElement.appendChild(probe);
+			const wide = probe.getBoundingClientRect().width > w.closest("pre").clientWidth;
+			probe.remove();
+			return wide;
+		};
+		return {
+			words: words.length,
+			broken: words.filter(w => w.getClientRects().length > 1 && !alone(w)).map(w => w.textContent),
+			clipped: [...document.querySelectorAll("pre.cmd")].filter(p => p.scrollWidth > p.clientWidth).map(p => p.textContent),
+			overflow: document.documentElement.scrollWidth > window.innerWidth,
+		};
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if (layout.Words == 0 && needsCommands) || len(layout.Broken) > 0 || len(layout.Clipped) > 0 || layout.Overflow {
+		t.Errorf("%d command words; broken across lines though they fit a line: %q; cut at the box's edge: %q; page scrolls sideways: %v",
+			layout.Words, layout.Broken, layout.Clipped, layout.Overflow)
+	}
+	shot, err := chromedp.Run(tab, chromedp.FullScreenshot(100)) // 100: PNG
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join("screenshots", shotName), shot, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 

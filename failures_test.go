@@ -154,21 +154,7 @@ func TestFailures(t *testing.T) {
 	for _, tt := range failureCases(certFile) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := startStandIn(t, standin.Options{IMDS: tt.id == standin.IMDS})
-			s.SetFault(tt.fault)
-			env := envFor(t, s, tt.id)
-			for i := 0; i+1 < len(tt.env); i += 2 {
-				switch tt.env[i+1] {
-				case "-":
-					delete(env, tt.env[i])
-				case "<proxy>":
-					env[tt.env[i]] = s.ProxyURL()
-				default:
-					env[tt.env[i]] = tt.env[i+1]
-				}
-			}
-			env["PATH"] = t.TempDir() // no az: a test never runs the machine's own
-			app := startApp(t, env, s)
+			s, env, app := startFailure(t, tt)
 
 			resp, body := fetch(t, "GET", app.URL+"/", "application/json")
 			v := checkProblem(t, resp, body, tt)
@@ -204,6 +190,27 @@ func TestFailures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// startFailure starts a stand-in playing tt's fault and the app with
+// tt's identity and environment.
+func startFailure(t *testing.T, tt failureCase) (*standin.Server, map[string]string, testApp) {
+	t.Helper()
+	s := startStandIn(t, standin.Options{IMDS: tt.id == standin.IMDS})
+	s.SetFault(tt.fault)
+	env := envFor(t, s, tt.id)
+	for i := 0; i+1 < len(tt.env); i += 2 {
+		switch tt.env[i+1] {
+		case "-":
+			delete(env, tt.env[i])
+		case "<proxy>":
+			env[tt.env[i]] = s.ProxyURL()
+		default:
+			env[tt.env[i]] = tt.env[i+1]
+		}
+	}
+	env["PATH"] = t.TempDir() // no az: a test never runs the machine's own
+	return s, env, startApp(t, env, s)
 }
 
 // checkProblem checks the JSON view of a failure: its status, headers,
