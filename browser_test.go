@@ -134,7 +134,8 @@ func TestBrowserFixLayout(t *testing.T) {
 
 // TestBrowserFailureLayout opens every failure page of TestFailures'
 // table at a phone's width, where a long command or a long word of
-// Azure's message would push the page sideways, and checks its layout.
+// Azure's message would push the page sideways, and at a desktop's, and
+// checks its layout.
 func TestBrowserFailureLayout(t *testing.T) {
 	t.Parallel()
 	browserCtx := startBrowser(t)
@@ -148,13 +149,15 @@ func TestBrowserFailureLayout(t *testing.T) {
 			_, _, app := startFailure(t, tt)
 			tab, cancel := chromedp.NewContext(browserCtx)
 			defer cancel()
-			tab, cancel = context.WithTimeout(tab, 60*time.Second)
+			tab, cancel = context.WithTimeout(tab, 90*time.Second)
 			defer cancel()
-			if err := chromedp.Do(tab, chromedp.EmulateViewport(360, 800), chromedp.Navigate(app.URL+"/"), chromedp.WaitReady("body")); err != nil {
-				t.Fatal(err)
-			}
 			name := strings.Trim(regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(strings.ToLower(tt.name), "-"), "-")
-			checkLayout(t, tab, "failure-"+name+"-360.png", len(tt.wantFixes) > 0)
+			for _, width := range []int64{360, 1280} {
+				if err := chromedp.Do(tab, chromedp.EmulateViewport(width, 800), chromedp.Navigate(app.URL+"/"), chromedp.WaitReady("body")); err != nil {
+					t.Fatal(err)
+				}
+				checkLayout(t, tab, fmt.Sprintf("failure-%s-%d.png", name, width), len(tt.wantFixes) > 0)
+			}
 		})
 	}
 }
