@@ -142,3 +142,38 @@ func TestTemplateValidationWorkflow(t *testing.T) {
 		t.Errorf("the workflow runs the validator: %v, the template scan: %v; want both", validated, scanned)
 	}
 }
+
+// TestAzdSignInSubject: a job that signs in with the federated credential
+// `azd pipeline config` created names no environment. In an environment
+// GitHub's token has the subject repo:OWNER/REPO:environment:NAME (GitHub's
+// "OpenID Connect" docs, example subject claims), and azd creates
+// credentials for ref:refs/heads/<branch> and pull_request only
+// (Azure/azure-dev, cli/azd/pkg/pipeline/github_provider.go,
+// buildAllSubjects): Entra ID would refuse the sign-in with AADSTS70021.
+func TestAzdSignInSubject(t *testing.T) {
+	t.Parallel()
+	for _, file := range []string{".github/workflows/azure-dev.yml", ".github/workflows/template-validation.yml"} {
+		var wf struct {
+			Jobs map[string]struct {
+				Environment any               `yaml:"environment"`
+				Permissions map[string]string `yaml:"permissions"`
+			} `yaml:"jobs"`
+		}
+		if err := yaml.Unmarshal([]byte(readRepoFile(t, file)), &wf); err != nil {
+			t.Fatal(err)
+		}
+		signsIn := 0
+		for name, job := range wf.Jobs {
+			if job.Permissions["id-token"] != "write" {
+				continue
+			}
+			signsIn++
+			if job.Environment != nil {
+				t.Errorf("%s: job %s signs in from environment %v, a subject azd pipeline config made no credential for", file, name, job.Environment)
+			}
+		}
+		if signsIn == 0 {
+			t.Errorf("%s: no job signs in; this test reads nothing", file)
+		}
+	}
+}
