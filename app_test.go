@@ -145,6 +145,21 @@ func containsAll(t *testing.T, what, body string, want ...string) {
 	}
 }
 
+// checkJSONView asks the app at url for GET / as JSON: its status, the
+// parts it must contain and, when wantFixes is not nil, its fixes' whole
+// commands.
+func checkJSONView(t *testing.T, url string, wantStatus int, want, wantFixes []string) {
+	t.Helper()
+	resp, body := fetch(t, "GET", url+"/", "application/json")
+	if resp.StatusCode != wantStatus {
+		t.Errorf("GET / = %d; want %d\n%s", resp.StatusCode, wantStatus, body)
+	}
+	containsAll(t, "JSON view", body, want...)
+	if wantFixes != nil {
+		checkFixes(t, body, wantFixes, nil)
+	}
+}
+
 // buildApp builds the app's binary into a temporary directory.
 func buildApp(t testing.TB) (bin, dir string) {
 	t.Helper()

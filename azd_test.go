@@ -90,14 +90,7 @@ func TestAzureDeveloperCLI(t *testing.T) {
 				}
 			}
 			app := startApp(t, m, s)
-			resp, body := fetch(t, "GET", app.URL+"/", "application/json")
-			if resp.StatusCode != tt.wantStatus {
-				t.Errorf("GET / = %d; want %d\n%s", resp.StatusCode, tt.wantStatus, body)
-			}
-			containsAll(t, "JSON view", body, tt.want...)
-			if tt.wantFixes != nil {
-				checkFixes(t, body, tt.wantFixes, nil)
-			}
+			checkJSONView(t, app.URL, tt.wantStatus, tt.want, tt.wantFixes)
 			args, _ := os.ReadFile(filepath.Join(dir, "azd.log")) // absent when azd was not run
 			if tt.wantArgs == "" && len(args) > 0 || !strings.Contains(string(args), tt.wantArgs) {
 				t.Errorf("azd called with %q; want %q", args, tt.wantArgs)
@@ -245,14 +238,7 @@ func TestAzurePowerShell(t *testing.T) {
 				}
 			}
 			app := startApp(t, envFor(t, s, standin.AzureCLI, append([]string{"PATH", dir}, tt.env...)...), s)
-			resp, body := fetch(t, "GET", app.URL+"/", "application/json")
-			if resp.StatusCode != tt.wantStatus {
-				t.Errorf("GET / = %d; want %d\n%s", resp.StatusCode, tt.wantStatus, body)
-			}
-			containsAll(t, "JSON view", body, tt.want...)
-			if tt.wantFixes != nil {
-				checkFixes(t, body, tt.wantFixes, nil)
-			}
+			checkJSONView(t, app.URL, tt.wantStatus, tt.want, tt.wantFixes)
 		})
 	}
 }

@@ -222,14 +222,11 @@ func TestAzureCLI(t *testing.T) {
 			t.Setenv("PATH", dir)
 			env := map[string]string{"KEY_VAULT_URL": s.VaultURL("kv"), "PATH": os.Getenv("PATH"), "AZURE_TENANT_ID": tt.tenant}
 			app := startApp(t, env, s)
-			resp, body := fetch(t, "GET", app.URL+"/", "application/json")
-			if got, want := resp.StatusCode, tt.wantStatus; got != want {
-				t.Errorf("GET / = %d; want %d\n%s", got, want, body)
-			}
-			containsAll(t, "JSON view", body, tt.want...)
+			var wantFixes []string
 			if tt.wantFix != "" {
-				checkFixes(t, body, []string{tt.wantFix}, nil)
+				wantFixes = []string{tt.wantFix}
 			}
+			checkJSONView(t, app.URL, tt.wantStatus, tt.want, wantFixes)
 			args, _ := os.ReadFile(filepath.Join(dir, "az.log")) // absent when az was not run
 			if tt.wantArgs == "" && len(args) > 0 || !strings.Contains(string(args), tt.wantArgs) {
 				t.Errorf("az called with %q; want %q", args, tt.wantArgs)

@@ -66,14 +66,7 @@ func TestRealAzureCLISignedOut(t *testing.T) {
 			}
 			// A slow machine's first az run takes 10 s or more.
 			app := startApp(t, envFor(t, s, standin.AzureCLI, "PATH", dir, "REQUEST_TIMEOUT", "60s"), s)
-			resp, body := fetch(t, "GET", app.URL+"/", "application/json")
-			if got, want := resp.StatusCode, tt.wantStatus; got != want {
-				t.Errorf("GET / = %d; want %d\n%s", got, want, body)
-			}
-			containsAll(t, "JSON view", body, tt.want...)
-			if tt.wantFixes != nil {
-				checkFixes(t, body, tt.wantFixes, nil)
-			}
+			checkJSONView(t, app.URL, tt.wantStatus, tt.want, tt.wantFixes)
 		})
 	}
 }

@@ -532,14 +532,18 @@ func TestWorkflows(t *testing.T) {
 
 // workflow is the part of a GitHub workflow the rules read.
 type workflow struct {
+	On          map[string]any    `yaml:"on"`
 	Permissions map[string]string `yaml:"permissions"`
 	Jobs        map[string]struct {
+		If          string            `yaml:"if"`
+		Environment any               `yaml:"environment"`
 		Needs       any               `yaml:"needs"`
 		Permissions map[string]string `yaml:"permissions"`
 		Steps       []struct {
 			Uses string            `yaml:"uses"`
 			Run  string            `yaml:"run"`
 			With map[string]string `yaml:"with"`
+			Env  map[string]string `yaml:"env"`
 		} `yaml:"steps"`
 	} `yaml:"jobs"`
 }

@@ -92,18 +92,7 @@ func guidance(readme string) string {
 // request.
 func TestTemplateValidationWorkflow(t *testing.T) {
 	t.Parallel()
-	var wf struct {
-		On   map[string]any `yaml:"on"`
-		Jobs map[string]struct {
-			If          string            `yaml:"if"`
-			Permissions map[string]string `yaml:"permissions"`
-			Steps       []struct {
-				Uses string            `yaml:"uses"`
-				Env  map[string]string `yaml:"env"`
-				With map[string]string `yaml:"with"`
-			} `yaml:"steps"`
-		} `yaml:"jobs"`
-	}
+	var wf workflow
 	if err := yaml.Unmarshal([]byte(readRepoFile(t, ".github/workflows/template-validation.yml")), &wf); err != nil {
 		t.Fatal(err)
 	}
@@ -153,12 +142,7 @@ func TestTemplateValidationWorkflow(t *testing.T) {
 func TestAzdSignInSubject(t *testing.T) {
 	t.Parallel()
 	for _, file := range []string{".github/workflows/azure-dev.yml", ".github/workflows/template-validation.yml"} {
-		var wf struct {
-			Jobs map[string]struct {
-				Environment any               `yaml:"environment"`
-				Permissions map[string]string `yaml:"permissions"`
-			} `yaml:"jobs"`
-		}
+		var wf workflow
 		if err := yaml.Unmarshal([]byte(readRepoFile(t, file)), &wf); err != nil {
 			t.Fatal(err)
 		}
