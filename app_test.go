@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -164,12 +165,15 @@ func checkJSONView(t *testing.T, url string, wantStatus int, want, wantFixes []s
 func buildApp(t testing.TB) (bin, dir string) {
 	t.Helper()
 	dir = t.TempDir()
-	bin = filepath.Join(dir, "app")
+	bin = filepath.Join(dir, "app"+exeSuffix)
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bin, dir
 }
+
+// exeSuffix is what Windows wants at the end of a program's name.
+var exeSuffix = map[bool]string{true: ".exe"}[runtime.GOOS == "windows"]
 
 func TestMain(m *testing.M) {
 	// No test may reach IMDS or real Azure: clear what azidentity reads
@@ -178,7 +182,9 @@ func TestMain(m *testing.M) {
 		"AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_CLIENT_SECRET", "HTTPS_PROXY", "https_proxy"} {
 		os.Unsetenv(k)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	standin.RemoveToolProgram()
+	os.Exit(code)
 }
 
 // freePort is a port nothing listens on now, for a process test to give

@@ -111,7 +111,7 @@ func TestAzdCredentialClaims(t *testing.T) {
 	}
 	claims := `{"access_token":{"acrs":{"essential":true,"value":"p1"}}}`
 	opts := policy.TokenRequestOptions{Scopes: []string{"https://vault.azure.net/.default"}, Claims: claims}
-	if _, err := (&devtool.AzureDeveloperCLI{Path: filepath.Join(dir, "azd")}).GetToken(context.Background(), opts); err != nil {
+	if _, err := (&devtool.AzureDeveloperCLI{Path: devtool.Find("azd", dir)}).GetToken(context.Background(), opts); err != nil {
 		t.Fatalf("GetToken with claims: %v", err)
 	}
 	got, want := readFile(t, filepath.Join(dir, "azd.log")), "--claims="+base64.StdEncoding.EncodeToString([]byte(claims))
@@ -120,11 +120,11 @@ func TestAzdCredentialClaims(t *testing.T) {
 	}
 
 	old := t.TempDir() // azd 1.18.0 and before: cobra's own refusal
-	script := "#!/bin/sh\nprintf '%s\\n' '{\"type\":\"consoleMessage\",\"timestamp\":\"2025-05-01T10:00:00Z\",\"data\":{\"message\":\"\\nERROR: unknown flag: --claims\\n\"}}' >&2\nexit 1\n"
-	if err := os.WriteFile(filepath.Join(old, "azd"), []byte(script), 0o755); err != nil {
+	refusal := `{"type":"consoleMessage","timestamp":"2025-05-01T10:00:00Z","data":{"message":"\nERROR: unknown flag: --claims\n"}}` + "\n"
+	if err := standin.WriteTool(old, "azd", standin.ToolAnswer{Want: []string{"auth", "token"}, Stderr: refusal, Exit: 1}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := (&devtool.AzureDeveloperCLI{Path: filepath.Join(old, "azd")}).GetToken(context.Background(), opts)
+	_, err := (&devtool.AzureDeveloperCLI{Path: devtool.Find("azd", old)}).GetToken(context.Background(), opts)
 	if err == nil || !strings.Contains(err.Error(), "upgrade to azd 1.18.1 or later") {
 		t.Errorf("an azd without --claims: %v; want the upgrade", err)
 	}
@@ -150,7 +150,7 @@ func TestAzdCredentialMatchesAzidentity(t *testing.T) {
 			}
 			opts := policy.TokenRequestOptions{Scopes: []string{"https://vault.azure.net/.default"}, TenantID: standin.Tenant}
 			want, wantErr := real.GetToken(context.Background(), opts)
-			ours := &devtool.AzureDeveloperCLI{Path: filepath.Join(dir, "azd")}
+			ours := &devtool.AzureDeveloperCLI{Path: devtool.Find("azd", dir)}
 			got, gotErr := ours.GetToken(context.Background(), opts)
 			switch {
 			case wantErr == nil && (gotErr != nil || got.Token != want.Token || !got.ExpiresOn.Equal(want.ExpiresOn)):
@@ -254,7 +254,7 @@ func TestAzurePowerShellScript(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts := policy.TokenRequestOptions{Scopes: []string{"https://vault.azure.net/.default"}, TenantID: standin.Tenant}
-	if _, err := (&devtool.AzurePowerShell{Path: filepath.Join(dir, "pwsh")}).GetToken(context.Background(), opts); err != nil {
+	if _, err := (&devtool.AzurePowerShell{Path: devtool.Find("pwsh", dir)}).GetToken(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
 	args := strings.Fields(readFile(t, filepath.Join(dir, "pwsh.log")))

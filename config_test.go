@@ -3,14 +3,13 @@ package main
 import (
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 )
 
@@ -200,7 +199,7 @@ func hasProblem(c config, variable string) bool {
 func TestChainEdges(t *testing.T) {
 	t.Parallel()
 	az := t.TempDir()
-	if err := os.WriteFile(filepath.Join(az, "az"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+	if err := standin.WriteTool(az, "az", standin.ToolAnswer{}); err != nil { // found on PATH, never run
 		t.Fatal(err)
 	}
 	sp := map[string]string{"AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c", "AZURE_CLIENT_SECRET": "s", "PATH": az}

@@ -10,9 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -250,28 +247,22 @@ func startWithLegacyEndpoint(t *testing.T, url string) testApp {
 }
 
 // startWithAz starts the app against a stand-in's vault, with an az that
-// runs script, which may use head and tr: they are linked beside it, and
-// PATH holds that directory alone, never an az the machine has.
-func startWithAz(t *testing.T, script string) testApp {
+// gives every request for a token the answer a; PATH holds its directory
+// alone, never an az the machine has.
+func startWithAz(t *testing.T, a standin.ToolAnswer) testApp {
 	dir := t.TempDir()
-	writeScript(t, filepath.Join(dir, "az"), script)
-	linkTools(t, dir, "head", "tr")
+	writeAz(t, dir, a)
 	s := startStandIn(t, standin.Options{})
 	return startApp(t, envFor(t, s, standin.AzureCLI, "PATH", dir), s)
 }
 
-// linkTools links each named tool, as the test's own PATH finds it, into
-// dir: a test's PATH then holds what the test chose and nothing else.
-func linkTools(t *testing.T, dir string, tools ...string) {
+// writeAz writes into dir an az stand-in that answers a to az account
+// get-access-token.
+func writeAz(t *testing.T, dir string, a standin.ToolAnswer) {
 	t.Helper()
-	for _, tool := range tools {
-		path, err := exec.LookPath(tool)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Symlink(path, filepath.Join(dir, tool)); err != nil {
-			t.Fatal(err)
-		}
+	a.Want = []string{"account", "get-access-token"}
+	if err := standin.WriteTool(dir, "az", a); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -321,7 +312,7 @@ func TestUpstreamsAreBounded(t *testing.T) {
 	})
 	t.Run("huge az stderr", func(t *testing.T) {
 		t.Parallel()
-		app := startWithAz(t, "head -c 31457280 /dev/zero | tr '\\0' x >&2\nexit 1\n")
+		app := startWithAz(t, standin.ToolAnswer{Stderr: strings.Repeat("x", 30<<20), Exit: 1})
 		for _, accept := range []string{"application/json", "text/html"} {
 			resp, body := fetch(t, "GET", app.URL+"/", accept)
 			if resp.StatusCode != http.StatusBadGateway || len(body) > 16<<10 {
@@ -329,13 +320,6 @@ func TestUpstreamsAreBounded(t *testing.T) {
 			}
 		}
 	})
-}
-
-func writeScript(t *testing.T, path, body string) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body), 0o755); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // TestEchoedSecretsRedacted: an upstream that echoes back a secret the app
@@ -356,7 +340,7 @@ func TestEchoedSecretsRedacted(t *testing.T) {
 	})
 	t.Run("Azure CLI", func(t *testing.T) {
 		t.Parallel()
-		app := startWithAz(t, "echo \"ERROR: AADSTS50173: the grant is no longer valid; token "+token+"\" >&2\nexit 1\n")
+		app := startWithAz(t, standin.ToolAnswer{Stderr: "ERROR: AADSTS50173: the grant is no longer valid; token " + token + "\n", Exit: 1})
 		checkNoSecrets(t, app, token)
 	})
 	t.Run("Entra ID", func(t *testing.T) {
@@ -452,15 +436,18 @@ func TestHSTS(t *testing.T) {
 // much it writes, on stdout and on stderr.
 func TestAzOutputCapped(t *testing.T) {
 	t.Parallel()
-	for _, tt := range []struct{ name, script string }{
-		{"stderr", "head -c 31457280 /dev/zero | tr '\\0' x >&2\nexit 1\n"},
-		{"stdout", "printf '{\"accessToken\": \"'; head -c 31457280 /dev/zero | tr '\\0' x\nexit 0\n"},
+	for _, tt := range []struct {
+		name   string
+		answer standin.ToolAnswer
+	}{
+		{"stderr", standin.ToolAnswer{Stderr: strings.Repeat("x", 30<<20), Exit: 1}},
+		{"stdout", standin.ToolAnswer{Stdout: `{"accessToken": "` + strings.Repeat("x", 30<<20)}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			writeScript(t, filepath.Join(dir, "az"), tt.script)
-			c := &devtool.AzureCLI{Path: filepath.Join(dir, "az")}
+			writeAz(t, dir, tt.answer)
+			c := &devtool.AzureCLI{Path: devtool.Find("az", dir)}
 			_, err := c.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{"https://vault.azure.net/.default"}})
 			if err == nil {
 				t.Fatal("GetToken succeeded; want an error")
@@ -533,7 +520,7 @@ func TestExpiryBeyondYear9999(t *testing.T) {
 	s := startStandIn(t, standin.Options{})
 	token, _ := s.MintToken(standin.UserClaims())
 	dir := t.TempDir()
-	writeScript(t, filepath.Join(dir, "az"), `printf '%s\n' '{"accessToken": "`+token+`", "expires_on": 253402300800, "tokenType": "Bearer"}'`+"\n")
+	writeAz(t, dir, standin.ToolAnswer{Stdout: `{"accessToken": "` + token + `", "expires_on": 253402300800, "tokenType": "Bearer"}` + "\n"})
 	app := startApp(t, envFor(t, s, standin.AzureCLI, "PATH", dir), s)
 	for _, accept := range []string{"application/json", "text/html"} {
 		resp, body := fetch(t, "GET", app.URL+"/", accept)
@@ -556,7 +543,7 @@ func TestUserWithoutUPN(t *testing.T) {
 	// As az gets it for Key Vault: a v1 token, with scp and without idtyp.
 	token, exp := s.MintToken(standin.Claims{ObjectID: standin.UserOID, Preferred: "guest@fabrikam.example", Scope: "user_impersonation"})
 	dir := t.TempDir()
-	writeScript(t, filepath.Join(dir, "az"), fmt.Sprintf(`printf '%%s\n' '{"accessToken": "%s", "expires_on": %d, "tokenType": "Bearer"}'`+"\n", token, exp.Unix()))
+	writeAz(t, dir, standin.ToolAnswer{Stdout: fmt.Sprintf(`{"accessToken": %q, "expires_on": %d, "tokenType": "Bearer"}`+"\n", token, exp.Unix())})
 	app := startApp(t, envFor(t, s, standin.AzureCLI, "PATH", dir), s)
 	resp, body := fetch(t, "GET", app.URL+"/", "application/json")
 	if resp.StatusCode != http.StatusBadGateway {

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -27,6 +28,9 @@ func TestProcess(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the app")
+	}
+	if runtime.GOOS == "windows" {
+		t.Skip("sends SIGTERM, as App Service does: Windows has no such signal")
 	}
 	bin, dir := buildApp(t)
 	s := startStandIn(t, standin.Options{})
@@ -114,6 +118,9 @@ func TestIdleConnectionsAtTheDescriptorLimit(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the app")
+	}
+	if runtime.GOOS == "windows" {
+		t.Skip("lowers RLIMIT_NOFILE with sh's ulimit: Linux and macOS only")
 	}
 	url, _ := startWithFileLimit(t, 64)
 	conns := idleConnections(t, url, 100)

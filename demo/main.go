@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"slices"
 	"syscall"
 	"time"
@@ -77,6 +78,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer os.RemoveAll(dir)
 	env, err := s.ProcessEnv(id, dir)
+	defer standin.RemoveToolProgram() // az's or azd's stand-in, if the identity needed one
 	if err != nil {
 		return err
 	}
@@ -100,6 +102,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case err := <-exited:
 		return fmt.Errorf("the app exited: %w", err)
 	case <-ctx.Done():
+	}
+	if runtime.GOOS == "windows" {
+		// Windows has no signal for one process to send another; the
+		// console's Ctrl-C reached the app too. End it if it is still here.
+		_ = cmd.Process.Kill()
+		<-exited
+		return nil
 	}
 	// The app shuts down gracefully on SIGTERM, as on App Service.
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {

@@ -495,7 +495,7 @@ func TestWorkflows(t *testing.T) {
 		file  string
 		lines []string // each a whole line of the file, trimmed, in this order
 	}{
-		{".github/workflows/ci.yml", []string{"run: make lint", "run: make test", "runs-on: macos-latest", "run: go test -race -count=1 ./...", "run: az bicep build --file infra/main.bicep --stdout > /dev/null"}},
+		{".github/workflows/ci.yml", []string{"run: make lint", "run: make test", "runner: [macos-latest, windows-latest]", "runs-on: ${{ matrix.runner }}", "run: go test -race -count=1 ./...", "shell: bash", "run: az bicep build --file infra/main.bicep --stdout > /dev/null"}},
 		// azd pipeline config's shape: OIDC, provision, deploy, then /ping.
 		{".github/workflows/azure-dev.yml", []string{"run: make test", "id-token: write", "- uses: Azure/setup-azd@0b7e3a35ab00f2eee7080c845eb39c3f0ebfa553 # v2.4.0",
 			`run: azd auth login --client-id "$AZURE_CLIENT_ID" --federated-credential-provider github --tenant-id "$AZURE_TENANT_ID"`,

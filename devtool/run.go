@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -36,7 +35,10 @@ func run(ctx context.Context, tool string, args ...string) ([]byte, error) {
 		defer cancel()
 	}
 	name := filepath.Base(tool)
-	run := exec.CommandContext(ctx, tool, args...)
+	run, err := command(ctx, tool, args)
+	if err != nil {
+		return nil, err
+	}
 	stdout, stderr := &cappedBuffer{}, &cappedBuffer{}
 	run.Stdout, run.Stderr = stdout, stderr
 	run.WaitDelay = 100 * time.Millisecond // the tool's children must not hold its pipes open
@@ -96,12 +98,20 @@ func (b *cappedBuffer) String() string { return b.buf.String() }
 func (b *cappedBuffer) Bytes() []byte  { return b.buf.Bytes() }
 
 // Find is the executable named name in the first of path's directories
-// that has one, or "".
+// that has one, or "". A directory that is not absolute is passed over,
+// as exec.LookPath refuses one: a tool in whatever directory the app was
+// started from is not the developer's. On Windows the name may end in
+// any of PATHEXT's default extensions (executableNames).
 func Find(name, path string) string {
 	for _, dir := range filepath.SplitList(path) {
-		p := filepath.Join(dir, name)
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
-			return p
+		if !filepath.IsAbs(dir) {
+			continue
+		}
+		for _, file := range executableNames(name) {
+			p := filepath.Join(dir, file)
+			if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && executable(fi) {
+				return p
+			}
 		}
 	}
 	return ""

@@ -187,11 +187,8 @@ func AzureDeveloperCLI(cfg Env) Source {
 // azure_powershell_credential.go).
 func AzurePowerShell(cfg Env) Source {
 	exe := "pwsh"
-	if runtime.GOOS == "windows" {
-		exe = "pwsh.exe"
-		if devtool.Find(exe, cfg.Path) == "" {
-			exe = "powershell.exe"
-		}
+	if runtime.GOOS == "windows" && devtool.Find(exe, cfg.Path) == "" {
+		exe = "powershell"
 	}
 	return tool(cfg, "Azure PowerShell", "AzurePowerShellCredential", exe,
 		"install PowerShell (https://aka.ms/powershell) and Az.Accounts (Install-Module Az.Accounts), then run Connect-AzAccount",

@@ -2,8 +2,6 @@ package standin
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 )
 
 // WritePwsh writes a `pwsh` stand-in into dir, to be put first on PATH,
@@ -17,15 +15,15 @@ import (
 // byte for byte: GitHub's runners have pwsh. Each call's arguments are
 // appended to dir/pwsh.log.
 func (s *Server) WritePwsh(dir string, state AzState) error {
-	script := toolScript(dir, "pwsh", "-NoProfile -NonInteractive")
+	a := ToolAnswer{Want: []string{"-NoProfile", "-NonInteractive"}}
 	switch state {
 	case AzLoggedIn:
 		token, exp := s.MintToken(UserClaims())
-		script += printf(fmt.Sprintf(`{"Token":%q,"ExpiresOn":%d}`+"\n", token, exp.Unix()), "")
+		a.Stdout = fmt.Sprintf(`{"Token":%q,"ExpiresOn":%d}`+"\n", token, exp.Unix())
 	case AzLoggedOut:
-		script += printf("Get-AzAccessToken: Run Connect-AzAccount to login.\n", ">&2") + "exit 1\n"
+		a.Stderr, a.Exit = "Get-AzAccessToken: Run Connect-AzAccount to login.\n", 1
 	default:
 		return fmt.Errorf("no pwsh stand-in for the state %q", state)
 	}
-	return os.WriteFile(filepath.Join(dir, "pwsh"), []byte(script), 0o755)
+	return WriteTool(dir, "pwsh", a)
 }

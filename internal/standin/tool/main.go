@@ -1,0 +1,71 @@
+// Command tool is the stand-in for a developer's command-line tool (az,
+// azd, pwsh) that package standin writes where a test's app finds it. It
+// is a Go program, not a shell script, so that the same stand-in runs on
+// Linux, macOS and Windows; what it answers is in the JSON file beside it
+// that has its name (az.json for az, az-standin.json for az-standin.exe,
+// which Windows runs through the shim az.cmd, as the real az is one).
+//
+// It appends its arguments to the answer's log, refuses any command but
+// the one the answer is for (as the real tool would not answer it so),
+// then writes the answer's stdout and stderr and exits with its code.
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// answer is what package standin writes; see its toolAnswer.
+type answer struct {
+	Log    string
+	Want   []string
+	Stdout string
+	Stderr string
+	Exit   int
+}
+
+func main() {
+	exe, err := os.Executable()
+	if err != nil {
+		fail(err)
+	}
+	data, err := os.ReadFile(strings.TrimSuffix(exe, filepath.Ext(exe)) + ".json")
+	if err != nil {
+		fail(err)
+	}
+	var a answer
+	if err := json.Unmarshal(data, &a); err != nil {
+		fail(err)
+	}
+	name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(exe), filepath.Ext(exe)), "-standin")
+	args := os.Args[1:]
+	if err := appendLine(a.Log, strings.Join(args, " ")); err != nil {
+		fail(err)
+	}
+	if len(args) < len(a.Want) || !slices.Equal(args[:len(a.Want)], a.Want) {
+		fmt.Fprintf(os.Stderr, "%s stand-in: unsupported command: %s\n", name, strings.Join(args, " "))
+		os.Exit(2)
+	}
+	os.Stdout.WriteString(a.Stdout)
+	os.Stderr.WriteString(a.Stderr)
+	os.Exit(a.Exit)
+}
+
+func appendLine(path, line string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(line + "\n")
+	return errors.Join(err, f.Close())
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "stand-in tool:", err)
+	os.Exit(3)
+}
