@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -78,7 +79,19 @@ func startApp(t testing.TB, env map[string]string, s *standin.Server) testApp {
 	if s != nil {
 		opts.Transport = s.HTTPClient()
 	}
-	h, err := newApp(slog.New(slog.NewTextHandler(logs, nil)), loadConfig(mapEnv(env)), opts)
+	if _, set := env["SHELL"]; !set {
+		// The tests read POSIX commands; on Windows without SHELL the page
+		// writes PowerShell's (TestPowerShellPage).
+		env = maps.Clone(env)
+		env["SHELL"] = "/bin/sh"
+	}
+	return serveApp(t, loadConfig(mapEnv(env)), opts, logs)
+}
+
+// serveApp serves the app built from cfg over real HTTP on 127.0.0.1.
+func serveApp(t testing.TB, cfg config, opts azcore.ClientOptions, logs *syncBuffer) testApp {
+	t.Helper()
+	h, err := newApp(slog.New(slog.NewTextHandler(logs, nil)), cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +28,8 @@ type config struct {
 	// the host), as the credential sources read it.
 	sources.Env
 	AuthorityHost string // AZURE_AUTHORITY_HOST: Entra ID's host, for sovereign clouds
+	// PowerShell: the page writes its commands for PowerShell (see pastesInPowerShell).
+	PowerShell bool
 	// Proxy is HTTPS_PROXY (or https_proxy), which azcore's default
 	// transport honours; failures name it.
 	ProxyVar, Proxy string
@@ -85,6 +88,7 @@ func loadConfig(getenv func(string) string) config {
 			Host:               diagnose.DetectHost(getenv),
 		},
 		AuthorityHost: getenv("AZURE_AUTHORITY_HOST"),
+		PowerShell:    pastesInPowerShell(runtime.GOOS, getenv),
 		Reference:     getenv(referenceSetting),
 	}
 	c.PortVar, c.Port = settings.FirstSet(getenv, defaultPort, "PORT", "FUNCTIONS_CUSTOMHANDLER_PORT", "HTTP_PLATFORM_PORT")
@@ -204,12 +208,20 @@ func (c config) secrets() []string {
 
 // facts is what a diagnosis needs to know of the app, with p the
 // principal its last token named (nil before the first).
+// pastesInPowerShell: on Windows, the page's reader pastes into
+// PowerShell, Windows' own shell, unless the app was started from a POSIX
+// shell there (Git Bash, MSYS2 and Cygwin set SHELL; PowerShell and
+// cmd.exe do not).
+func pastesInPowerShell(goos string, getenv func(string) string) bool {
+	return goos == "windows" && getenv("SHELL") == ""
+}
+
 func (c config) facts(p *principal) diagnose.Facts {
 	f := diagnose.Facts{
 		VaultURL: c.VaultURL, SecretName: c.SecretName, RequestTimeout: c.RequestTimeout,
 		TenantID: c.TenantID, ClientID: c.ClientID, CertificatePath: c.CertificatePath, FederatedTokenFile: c.FederatedTokenFile,
 		IdentityEndpoint: c.IdentityEndpoint, MSIEndpoint: c.MSIEndpoint, ProxyVar: c.ProxyVar, Proxy: c.Proxy,
-		Host: c.Host, Secrets: c.secrets(), MissingServicePrincipal: c.MissingServicePrincipal(),
+		Host: c.Host, Secrets: c.secrets(), MissingServicePrincipal: c.MissingServicePrincipal(), PowerShell: c.PowerShell,
 	}
 	if diagnose.IsReference(c.Reference) {
 		f.UnresolvedReference = referenceSetting

@@ -13,6 +13,7 @@ import (
 
 	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 )
 
 // failureCase is one failure a user can hit, played by the stand-in
@@ -398,5 +399,53 @@ func TestCauseQuotesKeyVaultCode(t *testing.T) {
 		if !strings.Contains(v.Problem.Cause, want) {
 			t.Errorf("%s: cause %q; want it to quote %q", fault, v.Problem.Cause, want)
 		}
+	}
+}
+
+// TestPowerShellPage: where the reader pastes into PowerShell (the app
+// runs on Windows, not from a POSIX shell), the page's commands are
+// PowerShell's: a local setting is $env:, a GUID is quoted (a word that
+// starts with a digit may be a number to PowerShell), curl is curl.exe.
+func TestPowerShellPage(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		goos, shell string
+		want        bool
+	}{{"windows", "", true}, {"windows", "/usr/bin/bash", false}, {"linux", "", false}, {"darwin", "/bin/zsh", false}} {
+		if got := pastesInPowerShell(tt.goos, mapEnv(map[string]string{"SHELL": tt.shell})); got != tt.want {
+			t.Errorf("pastesInPowerShell(%q, SHELL=%q) = %v; want %v", tt.goos, tt.shell, got, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		name  string
+		fault standin.Fault
+		env   []string
+		want  []string
+	}{
+		{"RBAC", standin.FaultRBAC, nil, []string{"az role assignment create --role 'Key Vault Secrets User' --assignee-object-id '" + standin.UserOID +
+			"' --assignee-principal-type User --scope /subscriptions/00000000-0000-4000-8000-000000000000/resourcegroups/demo-rg/providers/microsoft.keyvault/vaults/kv"}},
+		{"timeout", standin.FaultHang, []string{"REQUEST_TIMEOUT", "1s"}, []string{"curl.exe -sSI {vault}"}},
+		{"no vault", "", []string{"KEY_VAULT_URL", ""}, []string{"$env:KEY_VAULT_URL = 'https://<your-vault-name>.vault.azure.net/'"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := startStandIn(t, standin.Options{})
+			s.SetFault(tt.fault)
+			dir := t.TempDir()
+			if err := s.WriteAzCLI(dir, standin.AzLoggedIn); err != nil {
+				t.Fatal(err)
+			}
+			cfg := loadConfig(mapEnv(envFor(t, s, standin.AzureCLI, append([]string{"PATH", dir}, tt.env...)...)))
+			cfg.PowerShell = true
+			app := serveApp(t, cfg, azcore.ClientOptions{Transport: s.HTTPClient()}, &syncBuffer{})
+			_, body := fetch(t, "GET", app.URL+"/", "application/json")
+			for i := range tt.want {
+				tt.want[i] = strings.ReplaceAll(tt.want[i], "{vault}", cfg.VaultURL)
+			}
+			checkFixes(t, body, tt.want, nil)
+			if strings.Contains(body, "export ") {
+				t.Errorf("a PowerShell page says export:\n%s", body)
+			}
+		})
 	}
 }

@@ -163,21 +163,30 @@ func explainedProblems() []*Problem {
 	return out
 }
 
+// hostileValues are values that shells expand or split: quotes, $, `, !, spaces.
+var hostileValues = []string{`my app's "x" !x ‘q’`, "rg $HOME `id` $(id)", `c'"$HOME`, "/tmp/my cert's $HOME.pem"}
+
+// hostileProblems are problems whose fixes carry hostileValues.
+func hostileProblems() []*Problem {
+	hostile := hostileValues
+	cfg := Facts{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", ClientID: hostile[2], TenantID: hostile[2],
+		CertificatePath: hostile[3], Host: Host{Name: "App Service", Group: "webapp", App: hostile[0], RG: hostile[1], Pod: hostile[2], Namespace: hostile[0]}, IdentityEndpoint: "http://localhost:8081/msi/token"}
+	x := explainer{cfg: cfg, principal: &Principal{ObjectID: hostile[2]}}
+	return []*Problem{x.noIdentity(), x.configurationProblem([]Setting{{Variable: "SECRET_CACHE_TTL", Problem: "x", Example: hostile[0]}, {Variable: "KEY_VAULT_URL", Reference: true}}),
+		x.certificateNotRegistered(entraAnswer{}), x.applicationNotFound(entraAnswer{}), x.accessPolicyDenied(vaultAnswer{}),
+		x.identityProblem(&Source{Name: "App Service user-assigned managed identity (2017-09-01)"}, "x", nil),
+		x.workloadProblem(&Source{Name: "AKS workload identity"}, "open /var/run/secrets/token: no such file or directory", nil)}
+}
+
 // TestFixCommandsHostileValues fills the fixes with values that shells
 // expand or split (quotes, $, `, !, spaces) and runs each command in each
 // shell against stand-in commands that record their arguments: every
 // value must arrive whole, and nothing in it may run or expand.
 func TestFixCommandsHostileValues(t *testing.T) {
 	t.Parallel()
-	hostile := []string{`my app's "x" !x`, "rg $HOME `id` $(id)", `c'"$HOME`, "/tmp/my cert's $HOME.pem"}
-	cfg := Facts{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", ClientID: hostile[2], TenantID: hostile[2],
-		CertificatePath: hostile[3], Host: Host{Name: "App Service", Group: "webapp", App: hostile[0], RG: hostile[1], Pod: hostile[2], Namespace: hostile[0]}, IdentityEndpoint: "http://localhost:8081/msi/token"}
-	x := explainer{cfg: cfg, principal: &Principal{ObjectID: hostile[2]}}
+	hostile := hostileValues
 	var commands []string
-	problems := []*Problem{x.noIdentity(), x.configurationProblem([]Setting{{Variable: "SECRET_CACHE_TTL", Problem: "x", Example: hostile[0]}, {Variable: "KEY_VAULT_URL", Reference: true}}),
-		x.certificateNotRegistered(entraAnswer{}), x.applicationNotFound(entraAnswer{}), x.accessPolicyDenied(vaultAnswer{}),
-		x.identityProblem(&Source{Name: "App Service user-assigned managed identity (2017-09-01)"}, "x", nil),
-		x.workloadProblem(&Source{Name: "AKS workload identity"}, "open /var/run/secrets/token: no such file or directory", nil)}
+	problems := hostileProblems()
 	for _, p := range problems {
 		for _, f := range p.Fixes {
 			if f.Command != "" && !strings.HasPrefix(f.Command, "export ") {

@@ -62,6 +62,9 @@ type Facts struct {
 	// reference to the same secret that App Service did not resolve: a
 	// denial of the app's own read likely denied the platform's too.
 	UnresolvedReference string
+	// PowerShell: the reader pastes into PowerShell (the app runs on
+	// Windows outside a POSIX shell), so the commands are written for it.
+	PowerShell bool
 }
 
 // Principal is who a token named, as far as a fix needs it.
@@ -128,14 +131,14 @@ func (e *SDKPanic) Error() string {
 func Explain(err error, f Facts) *Problem {
 	p := explainer{f, f.Principal}.explain(err)
 	p.Status = statusOf(err)
-	return NewRedactor(f.Secrets...).Problem(p)
+	return finish(p, f)
 }
 
 // Configuration is the problem of invalid settings, known at start-up.
 func Configuration(settings []Setting, f Facts) *Problem {
 	p := explainer{cfg: f}.configurationProblem(settings)
 	p.Status = http.StatusInternalServerError
-	return NewRedactor(f.Secrets...).Problem(p)
+	return finish(p, f)
 }
 
 // NoIdentity is the problem when no credential source is configured,
@@ -143,7 +146,24 @@ func Configuration(settings []Setting, f Facts) *Problem {
 func NoIdentity(f Facts) *Problem {
 	p := explainer{cfg: f}.noIdentity()
 	p.Status = http.StatusInternalServerError
-	return NewRedactor(f.Secrets...).Problem(p)
+	return finish(p, f)
+}
+
+// finish redacts p of f.Secrets and writes its commands for the reader's shell.
+func finish(p *Problem, f Facts) *Problem {
+	p = NewRedactor(f.Secrets...).Problem(p)
+	p.Fixes = inShell(f, p.Fixes...)
+	return p
+}
+
+// inShell is fixes with their commands written for the reader's shell.
+func inShell(f Facts, fixes ...Fix) []Fix {
+	if f.PowerShell {
+		for i := range fixes {
+			fixes[i].Command = powerShell(fixes[i].Command)
+		}
+	}
+	return fixes
 }
 
 // statusOf is the one table from a kind of failure to its HTTP status:

@@ -67,7 +67,7 @@ func ParseReference(v string) (ref Reference, ok bool) {
 // in the app settings named: ask the platform why, name the user-assigned
 // identity it must use, and have it resolve them again.
 func ReferenceFixes(f Facts, settings ...string) []Fix {
-	return explainer{cfg: f}.referenceFixes(settings)
+	return inShell(f, explainer{cfg: f}.referenceFixes(settings)...)
 }
 
 func (x explainer) referenceFixes(settings []string) []Fix {
@@ -105,7 +105,9 @@ func (x explainer) referenceRefresh(text string) Fix {
 
 // ReferenceRefresh is the fix, told in text, that has App Service
 // resolve its references again now.
-func ReferenceRefresh(f Facts, text string) Fix { return explainer{cfg: f}.referenceRefresh(text) }
+func ReferenceRefresh(f Facts, text string) Fix {
+	return inShell(f, explainer{cfg: f}.referenceRefresh(text))[0]
+}
 
 // siteID is the app's ARM resource ID, with az rest's {subscriptionId}.
 func (h Host) siteID() string {
