@@ -27,7 +27,7 @@ IDENTITY ?=
 FAULT ?=
 REFERENCE ?=
 PORT ?= 8080
-demo: ## the whole flow against a local stand-in for Azure; IDENTITY=appservice|legacy|sp|cli|azd|workload|imds|containerapps, FAULT=help lists the failures, REFERENCE=resolved|stale|unresolved, PORT=8080
+demo: ## the whole flow against a local stand-in for Azure; IDENTITY=appservice|legacy|sp|cli|azd|workload|imds|containerapps|functions, FAULT=help lists the failures, REFERENCE=resolved|stale|unresolved, PORT=8080
 	@go build -o bin/ . ./demo
 	@bin/demo -app bin/keyvault-msi-go -identity "$(IDENTITY)" -fault "$(FAULT)" -reference "$(REFERENCE)" -port "$(PORT)"
 

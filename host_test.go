@@ -32,6 +32,13 @@ func TestHostNames(t *testing.T) {
 			[]string{"az functionapp restart --name kvmsigo-func --resource-group kvmsigo-rg",
 				"az functionapp identity assign --name kvmsigo-func --resource-group kvmsigo-rg"},
 			[]string{"az webapp"}},
+		// Flex Consumption keeps FUNCTIONS_WORKER_RUNTIME out of app
+		// settings; the Functions host still gives its custom handler a port.
+		{"Azure Functions, Flex Consumption", []string{"WEBSITE_SITE_NAME", "kvmsigo-func", "WEBSITE_RESOURCE_GROUP", "kvmsigo-rg", "FUNCTIONS_CUSTOMHANDLER_PORT", "34567"},
+			"Azure Functions managed identity (2019-08-01)",
+			[]string{"az functionapp restart --name kvmsigo-func --resource-group kvmsigo-rg",
+				"az functionapp identity assign --name kvmsigo-func --resource-group kvmsigo-rg"},
+			[]string{"az webapp"}},
 		{"App Service", []string{"WEBSITE_SITE_NAME", "kvmsigo-app", "WEBSITE_RESOURCE_GROUP", "kvmsigo-rg"},
 			"App Service managed identity (2019-08-01)",
 			[]string{"az webapp restart --name kvmsigo-app --resource-group kvmsigo-rg",

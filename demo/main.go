@@ -86,7 +86,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	cmd := exec.Command(*app)
 	// The app sees only what App Service would give it, plus the proxy and
 	// CA that route its Azure traffic to the stand-in.
-	cmd.Env = append(env, "PORT="+*port)
+	portVar := "PORT"
+	if id == standin.Functions {
+		portVar = "FUNCTIONS_CUSTOMHANDLER_PORT" // what the Functions host gives a custom handler
+	}
+	cmd.Env = append(env, portVar+"="+*port)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting %s (run `make demo`, which builds it): %w", *app, err)

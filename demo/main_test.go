@@ -24,6 +24,50 @@ func TestDemo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the app")
 	}
+	url, printed, stop := startDemo(t, "-reference", "stale")
+	resp, body := get(t, url+"/", "")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, standin.DefaultSecret) || !strings.Contains(body, "resolved, a different value") {
+		t.Errorf("GET / in the demo with -reference stale = %d; want 200, the stand-in's secret and its reference lagging\n%s", resp.StatusCode, body)
+	}
+	// The demo plays App Service with the variables it sets for every app:
+	// its fixes name the app and its group, as they would on Azure.
+	if site := "/resourceGroups/" + standin.ResourceGroup + "/providers/Microsoft.Web/sites/" + standin.SiteName + "/"; !strings.Contains(body, site) {
+		t.Errorf("the demo's reference fix does not name the app (%s): App Service's WEBSITE_SITE_NAME and WEBSITE_RESOURCE_GROUP are not played\n%s", site, body)
+	}
+	if !strings.Contains(printed(), "open   http://localhost:"+strings.TrimPrefix(url, "http://127.0.0.1:")+"/") {
+		t.Errorf("the demo does not tell where to open it:\n%s", printed())
+	}
+	if err := stop(); err != nil {
+		t.Errorf("demo after Ctrl-C: %v; want a clean stop", err)
+	}
+}
+
+// TestDemoFunctions: IDENTITY=functions plays a custom handler on Flex
+// Consumption: the app listens on the port the Functions host gives it,
+// the page names Azure Functions, and a fix names the function app and
+// its group in az functionapp's words.
+func TestDemoFunctions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the app")
+	}
+	url, _, stop := startDemo(t, "-identity", "functions", "-fault", "identitydown")
+	_, body := get(t, url+"/", "application/json")
+	for _, want := range []string{`"title":"Azure Functions managed identity (2019-08-01)`,
+		`"command":"az functionapp restart --name ` + standin.FunctionApp + ` --resource-group ` + standin.ResourceGroup + `"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("IDENTITY=functions FAULT=identitydown: the page has no %s\n%s", want, body)
+		}
+	}
+	if err := stop(); err != nil {
+		t.Errorf("demo after Ctrl-C: %v; want a clean stop", err)
+	}
+}
+
+// startDemo builds the app and runs the demo with args on a free port
+// until stop (Ctrl-C, the context's end); it returns the app's URL, what
+// the demo has printed so far, and stop.
+func startDemo(t *testing.T, args ...string) (url string, printed func() string, stop func() error) {
+	t.Helper()
 	bin := filepath.Join(t.TempDir(), "keyvault-msi-go")
 	if runtime.GOOS == "windows" {
 		bin += ".exe"
@@ -36,43 +80,43 @@ func TestDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	// Files, not buffers: the app's process writes to them too.
+	t.Cleanup(cancel)
+	// A file, not a buffer: the app's process writes to it too.
 	stdout, err := os.Create(filepath.Join(t.TempDir(), "stdout"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer stdout.Close()
+	t.Cleanup(func() { stdout.Close() })
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-app", bin, "-port", port, "-reference", "stale"}, func(string) string { return "/usr/bin:/bin" }, stdout, stdout)
+		done <- run(ctx, append([]string{"-app", bin, "-port", port}, args...), func(string) string { return "/usr/bin:/bin" }, stdout, stdout)
 	}()
-	printed := func() string { b, _ := os.ReadFile(stdout.Name()); return string(b) }
-	url := "http://127.0.0.1:" + port
+	printed = func() string { b, _ := os.ReadFile(stdout.Name()); return string(b) }
+	url = "http://127.0.0.1:" + port
 	if _, err := standin.WaitForPing(url, 20*time.Second); err != nil {
+		cancel()
 		t.Fatalf("%v\n%s", err, printed())
 	}
-	resp, err := http.Get(url + "/")
+	return url, printed, func() error { cancel(); return <-done }
+}
+
+// get fetches url, asking for accept ("" for the browser's HTML).
+func get(t *testing.T, url, accept string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), standin.DefaultSecret) || !strings.Contains(string(body), "resolved, a different value") {
-		t.Errorf("GET / in the demo with -reference stale = %d; want 200, the stand-in's secret and its reference lagging\n%s", resp.StatusCode, body)
-	}
-	// The demo plays App Service with the variables it sets for every app:
-	// its fixes name the app and its group, as they would on Azure.
-	if site := "/resourceGroups/" + standin.ResourceGroup + "/providers/Microsoft.Web/sites/" + standin.SiteName + "/"; !strings.Contains(string(body), site) {
-		t.Errorf("the demo's reference fix does not name the app (%s): App Service's WEBSITE_SITE_NAME and WEBSITE_RESOURCE_GROUP are not played\n%s", site, body)
-	}
-	if !strings.Contains(printed(), "open   http://localhost:"+port+"/") {
-		t.Errorf("the demo does not tell where to open it:\n%s", printed())
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("demo after Ctrl-C: %v; want a clean stop", err)
-	}
+	return resp, string(body)
 }
 
 // TestDemoFaultHelp lists every fault the demo plays, with its page's

@@ -23,11 +23,13 @@ type Host struct {
 
 // DetectHost reads the platforms' own variables: App Service sets
 // WEBSITE_SITE_NAME and WEBSITE_RESOURCE_GROUP (App Service docs,
-// "Environment variables and app settings reference"), a function app
+// "Environment variables and app settings reference"); a function app
 // also FUNCTIONS_WORKER_RUNTIME (Azure Functions docs, "App settings
-// reference"), and Container Apps CONTAINER_APP_NAME and
-// CONTAINER_APP_REVISION (Container Apps docs, "Manage environment
-// variables": built-in variables).
+// reference"), which Flex Consumption keeps out of app settings, and its
+// host gives a custom handler FUNCTIONS_CUSTOMHANDLER_PORT
+// (Azure/azure-functions-host, HttpWorkerConstants); Container Apps sets
+// CONTAINER_APP_NAME and CONTAINER_APP_REVISION (Container Apps docs,
+// "Manage environment variables": built-in variables).
 func DetectHost(getenv func(string) string) Host {
 	h := detectAzureHost(getenv)
 	h.Container = getenv("CODESPACES") == "true" || getenv("REMOTE_CONTAINERS") == "true"
@@ -39,11 +41,12 @@ func DetectHost(getenv func(string) string) Host {
 
 func detectAzureHost(getenv func(string) string) Host {
 	containerApp, revision := getenv("CONTAINER_APP_NAME"), getenv("CONTAINER_APP_REVISION")
-	site, rg, functions := getenv("WEBSITE_SITE_NAME"), getenv("WEBSITE_RESOURCE_GROUP"), getenv("FUNCTIONS_WORKER_RUNTIME")
+	site, rg := getenv("WEBSITE_SITE_NAME"), getenv("WEBSITE_RESOURCE_GROUP")
+	functions := getenv("FUNCTIONS_WORKER_RUNTIME") != "" || getenv("FUNCTIONS_CUSTOMHANDLER_PORT") != ""
 	switch {
 	case containerApp != "":
 		return Host{Name: "Container Apps", Group: "containerapp", App: containerApp, Revision: revision}
-	case site != "" && functions != "":
+	case site != "" && functions:
 		return Host{Name: "Azure Functions", Group: "functionapp", App: site, RG: rg}
 	case site != "":
 		return Host{Name: "App Service", Group: "webapp", App: site, RG: rg}

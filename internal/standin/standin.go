@@ -375,10 +375,11 @@ const (
 	Workload          Identity = "workload"   // AKS workload identity: AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID, AZURE_TENANT_ID
 	IMDS              Identity = "imds"       // a virtual machine's identity, chosen with AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential
 	ContainerApps     Identity = "containerapps"
+	Functions         Identity = "functions" // a custom handler on Flex Consumption: App Service's identity endpoint, the Functions host's variables
 )
 
 // Identities lists every identity, for flags and help text.
-var Identities = []Identity{AppService, AppServiceLegacy, ServicePrincipal, AzureCLI, AzureDeveloperCLI, Workload, IMDS, ContainerApps}
+var Identities = []Identity{AppService, AppServiceLegacy, ServicePrincipal, AzureCLI, AzureDeveloperCLI, Workload, IMDS, ContainerApps, Functions}
 
 // SiteName and ResourceGroup are the App Service app Env plays, the
 // group the stand-in's resource IDs name.
@@ -386,6 +387,9 @@ const (
 	SiteName      = "kvmsigo-demo-app"
 	ResourceGroup = "demo-rg"
 )
+
+// FunctionApp is the function app Env plays for Functions.
+const FunctionApp = "kvmsigo-demo-func"
 
 // WorkloadPod is the pod name Env gives the Workload identity's app.
 const WorkloadPod = "kvmsigo-7d9f8c6b5-x2k4q"
@@ -409,6 +413,19 @@ func (s *Server) Env(id Identity) (map[string]string, error) {
 		env["WEBSITE_SITE_NAME"] = SiteName
 		env["WEBSITE_RESOURCE_GROUP"] = ResourceGroup
 		env["WEBSITE_HOSTNAME"] = SiteName + ".azurewebsites.net"
+	case Functions:
+		env["IDENTITY_ENDPOINT"] = s.IdentityEndpoint()
+		env["IDENTITY_HEADER"] = IdentityHeader
+		// As Flex Consumption sets them: the site's name and group, which
+		// KelvinTegelaar/CIPP-API (Get-ApplicationInsightsQuery) reads
+		// there, with WEBSITE_SKU; the Functions host adds the port and a
+		// worker ID for the custom handler it starts
+		// (Azure/azure-functions-host, HttpWorkerConstants): the caller
+		// sets FUNCTIONS_CUSTOMHANDLER_PORT, as it sets PORT for the others.
+		env["WEBSITE_SITE_NAME"] = FunctionApp
+		env["WEBSITE_RESOURCE_GROUP"] = ResourceGroup
+		env["WEBSITE_SKU"] = "FlexConsumption"
+		env["FUNCTIONS_CUSTOMHANDLER_WORKER_ID"] = newUUID()
 	case AppServiceLegacy:
 		env["MSI_ENDPOINT"] = s.LegacyEndpoint()
 		env["MSI_SECRET"] = IdentityHeader
