@@ -23,6 +23,10 @@ type psModel struct {
 }
 
 func (m *psModel) run(line string) error {
+	if v, ok := strings.CutPrefix(line, "Remove-Item Env:"); ok && !strings.ContainsAny(v, " '\"$") {
+		m.variable, m.value = v, ""
+		return nil
+	}
 	if v, ok := strings.CutPrefix(line, "$env:"); ok {
 		name, value, ok := strings.Cut(v, " = ")
 		if !ok {
@@ -178,17 +182,24 @@ func TestPowerShellCommands(t *testing.T) {
 	for _, name := range []string{"az", "azd", "curl", "curl.exe", "kubectl", "nslookup", "Get-AzAccessToken", "Install-Module"} {
 		writeScript(t, filepath.Join(bin, name), `{ echo CALL; for a in "$@"; do printf '%s\n' "$a"; done; } >> `+log+"\nprintf SUBST\n")
 	}
-	runIn := func(argv ...string) (string, error) {
+	runIn := func(variable string, argv ...string) (string, error) {
 		os.Remove(log)
 		cmd := exec.Command(argv[0], argv[1:]...)
 		cmd.Env = []string{"PATH=" + bin, "HOME=" + bin}
+		if variable != "" {
+			cmd.Env = append(cmd.Env, variable+"=before") // set, as where a fix unsets it
+		}
 		out, err := cmd.CombinedOutput()
 		calls, _ := os.ReadFile(log)
 		// PowerShell may end a native command's output with a newline.
 		return string(calls) + "OUT " + strings.TrimRight(string(out), "\r\n"), err
 	}
 	seen := 0
-	for _, p := range append(explainedProblems(), hostileProblems()...) {
+	imds := explainer{cfg: Facts{ClientID: hostileValues[2]}}
+	problems := append(explainedProblems(), hostileProblems()...)
+	problems = append(problems, imds.imdsProblem(&Source{Name: "IMDS"}, "timeout", identityAnswer{}),
+		imds.imdsProblem(&Source{Name: "IMDS"}, "", identityAnswer{Status: 400}))
+	for _, p := range problems {
 		for _, f := range p.Fixes {
 			if f.Command == "" {
 				continue
@@ -213,7 +224,7 @@ func TestPowerShellCommands(t *testing.T) {
 			} else {
 				model += "OUT SUBST"
 			}
-			want, err := runIn(bash, "-c", posix)
+			want, err := runIn(m.variable, bash, "-c", posix)
 			if err != nil {
 				t.Errorf("bash -c %q: %v\n%s", posix, err, want)
 				continue
@@ -231,7 +242,7 @@ func TestPowerShellCommands(t *testing.T) {
 				if m.variable != "" {
 					line += "; [Console]::Out.Write($env:" + m.variable + ")"
 				}
-				got, err := runIn(pwsh, "-NoProfile", "-NonInteractive", "-Command", line)
+				got, err := runIn(m.variable, pwsh, "-NoProfile", "-NonInteractive", "-Command", line)
 				if err != nil || got != want {
 					t.Errorf("pwsh -Command %q: %v\npwsh runs:\n%s\nbash runs:\n%s", line, err, got, want)
 				}
