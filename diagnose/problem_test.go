@@ -100,3 +100,20 @@ func TestErrorDescription(t *testing.T) {
 		}
 	}
 }
+
+// TestMissingTokenFileOnEveryOS: the token file's absence is told as such
+// in the words Linux and macOS give it and in Windows' two.
+func TestMissingTokenFileOnEveryOS(t *testing.T) {
+	t.Parallel()
+	x := explainer{cfg: Facts{FederatedTokenFile: "/var/run/secrets/azure/tokens/azure-identity-token", ClientID: "c"}}
+	for _, detail := range []string{
+		"open /var/run/secrets/azure/tokens/azure-identity-token: no such file or directory",
+		`open C:\tokens\azure-identity-token: The system cannot find the file specified.`,
+		`open C:\no-dir\azure-identity-token: The system cannot find the path specified.`,
+	} {
+		p := x.workloadProblem(&Source{Name: "AKS workload identity"}, detail, nil)
+		if got, want := p.Title, "AKS workload identity: the service account token file is missing"; got != want {
+			t.Errorf("workloadProblem(%q).Title = %q; want %q", detail, got, want)
+		}
+	}
+}

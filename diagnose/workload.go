@@ -27,7 +27,9 @@ func (x explainer) workloadProblem(s *Source, detail string, err error) *Problem
 	switch {
 	// os.ReadFile's error reaches here as text only (azidentity's
 	// getAssertion inside MSAL): errors.Is cannot see fs.ErrNotExist.
-	case strings.Contains(detail, "no such file or directory"):
+	// ENOENT's words, or Windows' ERROR_FILE_NOT_FOUND and
+	// ERROR_PATH_NOT_FOUND (a developer trying the pod's settings locally).
+	case strings.Contains(detail, "no such file or directory") || strings.Contains(detail, "The system cannot find the"):
 		p.Title = s.Name + ": the service account token file is missing"
 		p.Cause = "AZURE_FEDERATED_TOKEN_FILE=" + x.cfg.FederatedTokenFile + " names no file. The workload identity webhook projects the token only into pods labelled azure.workload.identity/use=true whose service account names the identity's client ID."
 		p.Fixes = []Fix{{
