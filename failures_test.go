@@ -109,12 +109,12 @@ func failureCases(certFile string) []failureCase {
 
 		// App Service's identity endpoint
 		{name: "identity endpoint down (2017-09-01)", fault: standin.FaultIdentityDown, id: legacy, wantStatus: 502,
-			wantTitle: "the identity endpoint is not answering", wantFixes: []string{"az webapp restart --name '<app>' --resource-group '<resource-group>'"},
+			wantTitle: "the identity endpoint is not answering", wantFixes: []string{"az webapp restart --name " + standin.SiteName + " --resource-group " + standin.ResourceGroup},
 			notFixes: []string{"IDENTITY_ENDPOINT", "IDENTITY_HEADER"}, wantSource: "failed"},
 		{name: "identity endpoint hangs", fault: standin.FaultIdentityHang, id: legacy, env: []string{"REQUEST_TIMEOUT", "1s"}, wantStatus: 504,
-			wantTitle: "did not answer in time", wantFixes: []string{"export REQUEST_TIMEOUT=30s"}},
+			wantTitle: "did not answer in time", wantFixes: []string{"az webapp config appsettings set --name " + standin.SiteName + " --resource-group " + standin.ResourceGroup + " --settings REQUEST_TIMEOUT=30s"}},
 		{name: "user-assigned identity not the app's", fault: standin.FaultNoUAMI, id: legacy, wantStatus: 502, wantTitle: "the identity is not assigned to this app",
-			wantFixes: []string{`az webapp identity assign --name '<app>' --resource-group '<resource-group>' --identities $(az identity list --query "[?clientId=='` + standin.UserAssignedClientID + `'].id" -o tsv)`}},
+			wantFixes: []string{`az webapp identity assign --name ` + standin.SiteName + ` --resource-group ` + standin.ResourceGroup + ` --identities $(az identity list --query "[?clientId=='` + standin.UserAssignedClientID + `'].id" -o tsv)`}},
 
 		// AKS workload identity and a virtual machine's instance metadata service
 		{name: "no federated credential for the service account", fault: standin.FaultNoFederation, id: standin.Workload, wantStatus: 502,

@@ -429,6 +429,10 @@ func (s *Server) Env(id Identity) (map[string]string, error) {
 	case AppServiceLegacy:
 		env["MSI_ENDPOINT"] = s.LegacyEndpoint()
 		env["MSI_SECRET"] = IdentityHeader
+		// App Service sets its site variables whichever protocol the app speaks.
+		env["WEBSITE_SITE_NAME"] = SiteName
+		env["WEBSITE_RESOURCE_GROUP"] = ResourceGroup
+		env["WEBSITE_HOSTNAME"] = SiteName + ".azurewebsites.net"
 	case ServicePrincipal:
 		env["AZURE_TENANT_ID"] = Tenant
 		env["AZURE_CLIENT_ID"] = ServicePrincipalID
