@@ -3,6 +3,7 @@ package devtool_test
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -102,3 +103,25 @@ func TestToolArguments(t *testing.T) {
 }
 
 var tokenRequest = policy.TokenRequestOptions{Scopes: []string{"https://vault.azure.net/.default"}}
+
+// TestToolRewritten: a stand-in written again in the same place answers
+// as written last, and the others keep their own answers (azd: an .exe
+// on Windows too, which exec runs without cmd.exe).
+func TestToolRewritten(t *testing.T) {
+	t.Parallel()
+	dir, other := t.TempDir(), t.TempDir()
+	for _, d := range []string{dir, other} {
+		if err := standin.WriteTool(d, "azd", standin.ToolAnswer{Stdout: "first"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := standin.WriteTool(dir, "azd", standin.ToolAnswer{Stdout: "second"}); err != nil {
+		t.Fatal(err)
+	}
+	for d, want := range map[string]string{dir: "second", other: "first"} {
+		out, err := exec.Command(devtool.Find("azd", d)).Output()
+		if err != nil || string(out) != want {
+			t.Errorf("azd in %s printed %q (%v); want %q", d, out, err, want)
+		}
+	}
+}

@@ -2,8 +2,10 @@ package standin
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -56,7 +58,12 @@ func WriteTool(dir, name string, a ToolAnswer) error {
 	}
 	// A link, where it can be, rather than a copy: a file just written
 	// may still be open in a child another test forked meanwhile, and
-	// Linux refuses to run it (ETXTBSY, golang/go#22315).
+	// Linux refuses to run it (ETXTBSY, golang/go#22315). A stand-in
+	// written before is removed first: writing through its link would
+	// change every stand-in.
+	if err := os.Remove(exe); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
 	if os.Link(program, exe) == nil {
 		return nil
 	}
