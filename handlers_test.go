@@ -181,19 +181,22 @@ func TestManagedIdentityNeverProbesIMDS(t *testing.T) {
 	}
 }
 
+// azureCLICase is one of TestAzureCLI's cases.
+type azureCLICase struct {
+	name       string
+	az         standin.AzState
+	fault      standin.Fault
+	tenant     string // AZURE_TENANT_ID
+	wantStatus int
+	want       []string // in the JSON view
+	wantFix    string   // a whole command the page offers
+	wantArgs   string   // what az was called with; "" if not at all
+}
+
 // TestAzureCLI runs azidentity's AzureCLICredential, which runs az from
 // the process's PATH: no t.Parallel. Each case has its own az stand-in.
 func TestAzureCLI(t *testing.T) {
-	tests := []struct {
-		name       string
-		az         standin.AzState
-		fault      standin.Fault
-		tenant     string // AZURE_TENANT_ID
-		wantStatus int
-		want       []string // in the JSON view
-		wantFix    string   // a whole command the page offers
-		wantArgs   string   // what az was called with; "" if not at all
-	}{
+	tests := []azureCLICase{
 		{"logged in", standin.AzLoggedIn, "", "", http.StatusOK, []string{"Azure CLI", standin.UserOID, standin.UserUPN, `"status":"used"`}, "", "--tenant " + standin.Tenant},
 		// The vault's challenge names its tenant, which azidentity passes to az
 		// in every case; "tenant mismatch" shows AZURE_TENANT_ID reaches the
@@ -202,7 +205,7 @@ func TestAzureCLI(t *testing.T) {
 			[]string{"The vault is in another tenant", "00000000-0000-4000-8000-0000000000ff"}, "az login --tenant " + standin.Tenant, ""},
 		{"vault in another tenant", standin.AzLoggedIn, standin.FaultOtherTenant, "", http.StatusBadGateway,
 			[]string{"Key Vault rejected the token", "AKV10032: Invalid issuer"}, "az keyvault show --name kv --query properties.tenantId -o tsv", "account get-access-token"},
-		{"not logged in", standin.AzLoggedOut, "", "", http.StatusBadGateway, []string{"Azure CLI: not signed in", `"status":"failed"`}, "az login", "account get-access-token"},
+		{"not logged in", standin.AzLoggedOut, "", "", http.StatusBadGateway, []string{"Azure CLI: not signed in", `{"name":"Azure CLI","status":"failed","detail":"ERROR: Please run 'az login' to setup account."}`}, "az login", "account get-access-token"},
 		{"not logged in, tenant", standin.AzLoggedOut, "", standin.Tenant, http.StatusBadGateway, []string{"Azure CLI: not signed in"}, "az login --tenant " + standin.Tenant, "account get-access-token"},
 		{"a user denied by RBAC is a User", standin.AzLoggedIn, standin.FaultRBAC, "", http.StatusBadGateway, []string{"Key Vault denied access (Azure RBAC)"},
 			"az role assignment create --role 'Key Vault Secrets User' --assignee-object-id " + standin.UserOID + " --assignee-principal-type User" +
@@ -210,28 +213,42 @@ func TestAzureCLI(t *testing.T) {
 		{"login expired", standin.AzExpired, "", "", http.StatusBadGateway, []string{"Azure CLI: the sign-in has expired", "AADSTS70043"},
 			"az login --scope https://vault.azure.net/.default", "account get-access-token"},
 	}
+	// Each case also as az writes on Windows, where Python ends each line
+	// with \r\n: the page must read the same.
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := startStandIn(t, standin.Options{})
-			s.SetFault(tt.fault)
-			dir := t.TempDir()
-			if err := s.WriteAzCLI(dir, tt.az); err != nil {
-				t.Fatal(err)
-			}
-			// The stand-in's az alone on PATH: never an az the machine has.
-			t.Setenv("PATH", dir)
-			env := map[string]string{"KEY_VAULT_URL": s.VaultURL("kv"), "PATH": os.Getenv("PATH"), "AZURE_TENANT_ID": tt.tenant}
-			app := startApp(t, env, s)
-			var wantFixes []string
-			if tt.wantFix != "" {
-				wantFixes = []string{tt.wantFix}
-			}
-			checkJSONView(t, app.URL, tt.wantStatus, tt.want, wantFixes)
-			args, _ := os.ReadFile(filepath.Join(dir, "az.log")) // absent when az was not run
-			if tt.wantArgs == "" && len(args) > 0 || !strings.Contains(string(args), tt.wantArgs) {
-				t.Errorf("az called with %q; want %q", args, tt.wantArgs)
-			}
-		})
+		for _, newline := range []string{"\n", "\r\n"} {
+			t.Run(tt.name+map[string]string{"\n": "", "\r\n": ", CRLF"}[newline], func(t *testing.T) {
+				testAzureCLI(t, tt, newline)
+			})
+		}
+	}
+}
+
+func testAzureCLI(t *testing.T, tt azureCLICase, newline string) {
+	s := startStandIn(t, standin.Options{})
+	s.SetFault(tt.fault)
+	dir := t.TempDir()
+	a, err := s.AzAnswer(tt.az)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Stdout = strings.ReplaceAll(strings.ReplaceAll(a.Stdout, "\r\n", "\n"), "\n", newline)
+	a.Stderr = strings.ReplaceAll(strings.ReplaceAll(a.Stderr, "\r\n", "\n"), "\n", newline)
+	if err := standin.WriteTool(dir, "az", a); err != nil {
+		t.Fatal(err)
+	}
+	// The stand-in's az alone on PATH: never an az the machine has.
+	t.Setenv("PATH", dir)
+	env := map[string]string{"KEY_VAULT_URL": s.VaultURL("kv"), "PATH": os.Getenv("PATH"), "AZURE_TENANT_ID": tt.tenant}
+	app := startApp(t, env, s)
+	var wantFixes []string
+	if tt.wantFix != "" {
+		wantFixes = []string{tt.wantFix}
+	}
+	checkJSONView(t, app.URL, tt.wantStatus, tt.want, wantFixes)
+	args, _ := os.ReadFile(filepath.Join(dir, "az.log")) // absent when az was not run
+	if tt.wantArgs == "" && len(args) > 0 || !strings.Contains(string(args), tt.wantArgs) {
+		t.Errorf("az called with %q; want %q", args, tt.wantArgs)
 	}
 }
 

@@ -2,6 +2,8 @@ package standin
 
 import (
 	"fmt"
+	"runtime"
+	"strings"
 	"time"
 )
 
@@ -22,6 +24,16 @@ const (
 // fails as az does, with az's own stderr. Each call's arguments are
 // appended to dir/az.log.
 func (s *Server) WriteAzCLI(dir string, state AzState) error {
+	a, err := s.AzAnswer(state)
+	if err != nil {
+		return err
+	}
+	return WriteTool(dir, "az", a)
+}
+
+// AzAnswer is what az answers in state, as WriteAzCLI writes it: with
+// Windows' line endings on Windows.
+func (s *Server) AzAnswer(state AzState) (ToolAnswer, error) {
 	a := ToolAnswer{Want: []string{"account", "get-access-token"}}
 	switch state {
 	case AzLoggedIn:
@@ -42,7 +54,13 @@ func (s *Server) WriteAzCLI(dir string, state AzState) error {
 			"Interactive authentication is needed. Please run:\naz login --scope https://vault.azure.net/.default\n"
 		a.Exit = 1
 	default:
-		return fmt.Errorf("unknown az state %q", state)
+		return a, fmt.Errorf("unknown az state %q", state)
 	}
-	return WriteTool(dir, "az", a)
+	if runtime.GOOS == "windows" {
+		// az is Python, whose text streams write each \n as \r\n on
+		// Windows (Python docs, io.TextIOWrapper: newline translation).
+		a.Stdout = strings.ReplaceAll(a.Stdout, "\n", "\r\n")
+		a.Stderr = strings.ReplaceAll(a.Stderr, "\n", "\r\n")
+	}
+	return a, nil
 }
