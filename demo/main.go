@@ -84,13 +84,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	cmd := exec.Command(*app)
-	// The app sees only what App Service would give it, plus the proxy and
-	// CA that route its Azure traffic to the stand-in.
-	portVar := "PORT"
-	if id == standin.Functions {
-		portVar = "FUNCTIONS_CUSTOMHANDLER_PORT" // what the Functions host gives a custom handler
-	}
-	cmd.Env = append(env, portVar+"="+*port)
+	cmd.Env = appEnv(env, id, *port, getenv)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting %s (run `make demo`, which builds it): %w", *app, err)
@@ -125,6 +119,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		_ = cmd.Process.Kill()
 		return errors.New("the app did not stop within 25s")
 	}
+}
+
+// appEnv is the app's whole environment: what the host would give it,
+// plus the proxy and CA that route its Azure traffic to the stand-in (env),
+// the port where that host gives one, and the reader's SHELL: the page
+// writes its commands for the shell the demo was started from (on
+// Windows, PowerShell's unless SHELL names a POSIX shell, as Git Bash's does).
+func appEnv(env []string, id standin.Identity, port string, getenv func(string) string) []string {
+	portVar := "PORT"
+	if id == standin.Functions {
+		portVar = "FUNCTIONS_CUSTOMHANDLER_PORT" // what the Functions host gives a custom handler
+	}
+	env = append(env, portVar+"="+port)
+	if shell := getenv("SHELL"); shell != "" {
+		env = append(env, "SHELL="+shell)
+	}
+	return env
 }
 
 // printFaults lists the faults with the status of the page each gives.

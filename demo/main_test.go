@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -152,5 +153,24 @@ func TestDemoFaultNeedsItsIdentity(t *testing.T) {
 		func(string) string { return "" }, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "IDENTITY=sp") {
 		t.Errorf("FAULT=expiredsecret IDENTITY=appservice: %v; want it refused, naming IDENTITY=sp", err)
+	}
+}
+
+// TestDemoAppEnv: the app gets the port where its host would, and the
+// SHELL the demo was started from, so that on Windows from Git Bash the
+// page writes bash's commands, and PowerShell's otherwise.
+func TestDemoAppEnv(t *testing.T) {
+	for _, tt := range []struct {
+		id    standin.Identity
+		shell string
+		want  []string
+	}{
+		{standin.AppService, "/usr/bin/bash", []string{"PORT=8080", "SHELL=/usr/bin/bash"}},
+		{standin.Functions, "", []string{"FUNCTIONS_CUSTOMHANDLER_PORT=8080"}},
+	} {
+		got := appEnv([]string{"KEY_VAULT_URL=x"}, tt.id, "8080", func(k string) string { return map[string]string{"SHELL": tt.shell}[k] })
+		if want := append([]string{"KEY_VAULT_URL=x"}, tt.want...); !slices.Equal(got, want) {
+			t.Errorf("appEnv(%s, SHELL=%q) = %q; want %q", tt.id, tt.shell, got, want)
+		}
 	}
 }
