@@ -74,23 +74,24 @@ type testApp struct {
 // not seconds; Key Vault's Retry-After (1s from the stand-in) still applies.
 func startApp(t testing.TB, env map[string]string, s *standin.Server) testApp {
 	t.Helper()
-	logs := &syncBuffer{}
-	opts := azcore.ClientOptions{Retry: policy.RetryOptions{RetryDelay: 5 * time.Millisecond, MaxRetryDelay: 2 * time.Second}}
-	if s != nil {
-		opts.Transport = s.HTTPClient()
-	}
 	if _, set := env["SHELL"]; !set {
 		// The tests read POSIX commands; on Windows without SHELL the page
 		// writes PowerShell's (TestPowerShellPage).
 		env = maps.Clone(env)
 		env["SHELL"] = "/bin/sh"
 	}
-	return serveApp(t, loadConfig(mapEnv(env)), opts, logs)
+	return serveApp(t, loadConfig(mapEnv(env)), s)
 }
 
-// serveApp serves the app built from cfg over real HTTP on 127.0.0.1.
-func serveApp(t testing.TB, cfg config, opts azcore.ClientOptions, logs *syncBuffer) testApp {
+// serveApp serves the app built from cfg over real HTTP on 127.0.0.1, as
+// startApp does.
+func serveApp(t testing.TB, cfg config, s *standin.Server) testApp {
 	t.Helper()
+	logs := &syncBuffer{}
+	opts := azcore.ClientOptions{Retry: policy.RetryOptions{RetryDelay: 5 * time.Millisecond, MaxRetryDelay: 2 * time.Second}}
+	if s != nil {
+		opts.Transport = s.HTTPClient()
+	}
 	h, err := newApp(slog.New(slog.NewTextHandler(logs, nil)), cfg, opts)
 	if err != nil {
 		t.Fatal(err)

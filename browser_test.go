@@ -138,6 +138,28 @@ func TestBrowserFixLayout(t *testing.T) {
 // checks its layout.
 func TestBrowserFailureLayout(t *testing.T) {
 	t.Parallel()
+	checkFailureLayouts(t, "failure", func(t *testing.T, tt failureCase) testApp {
+		_, _, app := startFailure(t, tt)
+		return app
+	})
+}
+
+// TestBrowserPowerShellLayout: every failure page as the app shows it on
+// Windows, its commands in PowerShell (whose quoting makes some words
+// longer), at 360 and 1280 px.
+func TestBrowserPowerShellLayout(t *testing.T) {
+	t.Parallel()
+	checkFailureLayouts(t, "powershell", func(t *testing.T, tt failureCase) testApp {
+		s, env := failureEnv(t, tt)
+		cfg := loadConfig(mapEnv(env))
+		cfg.PowerShell = true
+		return serveApp(t, cfg, s)
+	})
+}
+
+// checkFailureLayouts opens every failure page, each served by start, at
+// 360 and 1280 px, and checks its layout (checkLayout).
+func checkFailureLayouts(t *testing.T, prefix string, start func(*testing.T, failureCase) testApp) {
 	browserCtx := startBrowser(t)
 	certFile := filepath.Join(t.TempDir(), "sp.pem")
 	if err := standin.WriteClientCertificate(certFile); err != nil {
@@ -146,7 +168,7 @@ func TestBrowserFailureLayout(t *testing.T) {
 	for _, tt := range failureCases(certFile) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel() // pages that wait out retries wait together
-			_, _, app := startFailure(t, tt)
+			app := start(t, tt)
 			tab, cancel := chromedp.NewContext(browserCtx)
 			defer cancel()
 			tab, cancel = context.WithTimeout(tab, 90*time.Second)
@@ -156,7 +178,7 @@ func TestBrowserFailureLayout(t *testing.T) {
 				if err := chromedp.Do(tab, chromedp.EmulateViewport(width, 800), chromedp.Navigate(app.URL+"/"), chromedp.WaitReady("body")); err != nil {
 					t.Fatal(err)
 				}
-				checkLayout(t, tab, fmt.Sprintf("failure-%s-%d.png", name, width), len(tt.wantFixes) > 0)
+				checkLayout(t, tab, fmt.Sprintf("%s-%s-%d.png", prefix, name, width), len(tt.wantFixes) > 0)
 			}
 		})
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 )
 
 // failureCase is one failure a user can hit, played by the stand-in
@@ -197,6 +196,13 @@ func TestFailures(t *testing.T) {
 // tt's identity and environment.
 func startFailure(t *testing.T, tt failureCase) (*standin.Server, map[string]string, testApp) {
 	t.Helper()
+	s, env := failureEnv(t, tt)
+	return s, env, startApp(t, env, s)
+}
+
+// failureEnv is a stand-in playing tt and the app's environment for it.
+func failureEnv(t *testing.T, tt failureCase) (*standin.Server, map[string]string) {
+	t.Helper()
 	s := startStandIn(t, standin.Options{IMDS: tt.id == standin.IMDS})
 	s.SetFault(tt.fault)
 	env := envFor(t, s, tt.id)
@@ -211,7 +217,7 @@ func startFailure(t *testing.T, tt failureCase) (*standin.Server, map[string]str
 		}
 	}
 	env["PATH"] = t.TempDir() // no az: a test never runs the machine's own
-	return s, env, startApp(t, env, s)
+	return s, env
 }
 
 // checkProblem checks the JSON view of a failure: its status, headers,
@@ -437,7 +443,7 @@ func TestPowerShellPage(t *testing.T) {
 			}
 			cfg := loadConfig(mapEnv(envFor(t, s, standin.AzureCLI, append([]string{"PATH", dir}, tt.env...)...)))
 			cfg.PowerShell = true
-			app := serveApp(t, cfg, azcore.ClientOptions{Transport: s.HTTPClient()}, &syncBuffer{})
+			app := serveApp(t, cfg, s)
 			_, body := fetch(t, "GET", app.URL+"/", "application/json")
 			for i := range tt.want {
 				tt.want[i] = strings.ReplaceAll(tt.want[i], "{vault}", cfg.VaultURL)
