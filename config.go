@@ -206,8 +206,6 @@ func (c config) secrets() []string {
 	return append(secrets, c.urlCredentials...)
 }
 
-// facts is what a diagnosis needs to know of the app, with p the
-// principal its last token named (nil before the first).
 // pastesInPowerShell: on Windows, the page's reader pastes into
 // PowerShell, Windows' own shell, unless the app was started from a POSIX
 // shell there (Git Bash, MSYS2 and Cygwin set SHELL; PowerShell and
@@ -216,6 +214,8 @@ func pastesInPowerShell(goos string, getenv func(string) string) bool {
 	return goos == "windows" && getenv("SHELL") == ""
 }
 
+// facts is what a diagnosis needs to know of the app, with p the
+// principal its last token named (nil before the first).
 func (c config) facts(p *principal) diagnose.Facts {
 	f := diagnose.Facts{
 		VaultURL: c.VaultURL, SecretName: c.SecretName, RequestTimeout: c.RequestTimeout,

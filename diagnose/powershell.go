@@ -29,14 +29,23 @@ func posixWords(s string) (words [][]part, rest string) {
 		}
 		quoted = false
 	}
+	endWord := func() {
+		flush()
+		if word != nil {
+			words = append(words, word)
+			word = nil
+		}
+	}
+	substitute := func() { // s starts with $(
+		flush()
+		var sub [][]part
+		sub, s = posixWords(s[2:])
+		word = append(word, part{sub: sub})
+	}
 	for s != "" {
 		switch c := s[0]; {
 		case c == ' ' || c == ')':
-			flush()
-			if word != nil {
-				words = append(words, word)
-				word = nil
-			}
+			endWord()
 			if c == ')' {
 				return words, s[1:]
 			}
@@ -54,10 +63,7 @@ func posixWords(s string) (words [][]part, rest string) {
 			s = s[1:]
 			for s != "" && s[0] != '"' {
 				if strings.HasPrefix(s, "$(") {
-					flush()
-					var sub [][]part
-					sub, s = posixWords(s[2:])
-					word = append(word, part{sub: sub})
+					substitute()
 					continue
 				}
 				text.WriteByte(s[0])
@@ -65,19 +71,13 @@ func posixWords(s string) (words [][]part, rest string) {
 			}
 			s = strings.TrimPrefix(s, `"`)
 		case strings.HasPrefix(s, "$("):
-			flush()
-			var sub [][]part
-			sub, s = posixWords(s[2:])
-			word = append(word, part{sub: sub})
+			substitute()
 		default:
 			text.WriteByte(c)
 			s = s[1:]
 		}
 	}
-	flush()
-	if word != nil {
-		words = append(words, word)
-	}
+	endWord()
 	return words, ""
 }
 

@@ -407,12 +407,7 @@ func (s *Server) Env(id Identity) (map[string]string, error) {
 	case AppService:
 		env["IDENTITY_ENDPOINT"] = s.IdentityEndpoint()
 		env["IDENTITY_HEADER"] = IdentityHeader
-		// As App Service sets them for every app (Learn, "Environment
-		// variables and app settings reference"): the site's name, its
-		// resource group, its host name.
-		env["WEBSITE_SITE_NAME"] = SiteName
-		env["WEBSITE_RESOURCE_GROUP"] = ResourceGroup
-		env["WEBSITE_HOSTNAME"] = SiteName + ".azurewebsites.net"
+		setSite(env)
 	case Functions:
 		env["IDENTITY_ENDPOINT"] = s.IdentityEndpoint()
 		env["IDENTITY_HEADER"] = IdentityHeader
@@ -429,10 +424,7 @@ func (s *Server) Env(id Identity) (map[string]string, error) {
 	case AppServiceLegacy:
 		env["MSI_ENDPOINT"] = s.LegacyEndpoint()
 		env["MSI_SECRET"] = IdentityHeader
-		// App Service sets its site variables whichever protocol the app speaks.
-		env["WEBSITE_SITE_NAME"] = SiteName
-		env["WEBSITE_RESOURCE_GROUP"] = ResourceGroup
-		env["WEBSITE_HOSTNAME"] = SiteName + ".azurewebsites.net"
+		setSite(env) // whichever protocol the app speaks
 	case ServicePrincipal:
 		env["AZURE_TENANT_ID"] = Tenant
 		env["AZURE_CLIENT_ID"] = ServicePrincipalID
@@ -471,6 +463,15 @@ func (s *Server) Env(id Identity) (map[string]string, error) {
 		env["SECRET_FROM_REFERENCE"] = v
 	}
 	return env, nil
+}
+
+// setSite sets the variables App Service sets for every app (Learn,
+// "Environment variables and app settings reference"): the site's name,
+// its resource group, its host name.
+func setSite(env map[string]string) {
+	env["WEBSITE_SITE_NAME"] = SiteName
+	env["WEBSITE_RESOURCE_GROUP"] = ResourceGroup
+	env["WEBSITE_HOSTNAME"] = SiteName + ".azurewebsites.net"
 }
 
 // ProcessEnv is Env plus what a separate process needs to reach and trust
