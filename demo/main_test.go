@@ -90,7 +90,7 @@ func startDemo(t *testing.T, args ...string) (url string, printed func() string,
 	t.Cleanup(func() { stdout.Close() })
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"-app", bin, "-port", port}, args...), func(string) string { return "/usr/bin:/bin" }, stdout, stdout)
+		done <- run(ctx, append([]string{"-app", bin, "-port", port}, args...), func(k string) string { return map[string]string{"PATH": "/usr/bin:/bin"}[k] }, stdout, stdout)
 	}()
 	printed = func() string { b, _ := os.ReadFile(stdout.Name()); return string(b) }
 	url = "http://127.0.0.1:" + port
