@@ -36,11 +36,13 @@ type config struct {
 	// Reference is SECRET_FROM_REFERENCE: App Service's Key Vault
 	// reference to the same secret, as the platform passed it on.
 	Reference string
-	// Local is a run on a developer's machine: no Azure host, no managed
-	// or workload identity. It listens on loopback only, unless
-	// LISTEN_ADDR (ListenAddr) says where, and answers only to local names
-	// and LocalNames.
-	Local      bool
+	// AzureHost: the environment names an Azure host (App Service,
+	// Functions, Container Apps, a Kubernetes pod) or a managed or workload
+	// identity. Where the app listens follows it only when no developer's
+	// own sign-in serves the page (see serveLocally).
+	AzureHost bool
+	// ListenAddr is LISTEN_ADDR, where the app listens when set; a local
+	// run answers only to local names and LocalNames wherever it listens.
 	ListenAddr string
 	LocalNames []string
 	// urlCredentials are the user names and passwords in the URLs the user
@@ -92,7 +94,8 @@ func loadConfig(getenv func(string) string) config {
 		Reference:     getenv(referenceSetting),
 	}
 	c.PortVar, c.Port = settings.FirstSet(getenv, defaultPort, "PORT", "FUNCTIONS_CUSTOMHANDLER_PORT", "HTTP_PLATFORM_PORT")
-	c.Local, c.ListenAddr, c.LocalNames = localRun(getenv, c)
+	c.AzureHost = azureHost(getenv, c)
+	c.ListenAddr, c.LocalNames = getenv("LISTEN_ADDR"), loopback.ForwardedNames(getenv, c.Port)
 	c.ProxyVar, c.Proxy = settings.FirstSet(getenv, "", "HTTPS_PROXY", "https_proxy")
 
 	if err := settings.CheckSecretName(c.SecretName); err != "" {
@@ -151,14 +154,25 @@ func loadConfig(getenv func(string) string) config {
 	return c
 }
 
-// localRun reports whether the app runs on a developer's machine rather
-// than an Azure host (App Service, Functions, Container Apps, AKS, a
-// virtual machine's identity), where LISTEN_ADDR widens it, and the names
-// besides localhost it serves.
-func localRun(getenv func(string) string, c config) (bool, string, []string) {
-	onAzure := c.Host.Name != "" || c.IdentityEndpoint != "" || c.MSIEndpoint != "" || c.FederatedTokenFile != "" ||
+// azureHost reports whether the environment names an Azure host (App
+// Service, Functions, Container Apps, a pod) or an identity only Azure
+// gives (a managed identity's endpoint, a workload identity's token, a
+// virtual machine's IMDS). Variables alone say only this much: a
+// developer's pod or a laptop with a platform's variables set is not an
+// Azure host while it reads with the developer's own sign-in.
+func azureHost(getenv func(string) string, c config) bool {
+	return c.Host.Name != "" || c.IdentityEndpoint != "" || c.MSIEndpoint != "" || c.FederatedTokenFile != "" ||
 		getenv("KUBERNETES_SERVICE_HOST") != "" || getenv("AZURE_TOKEN_CREDENTIALS") == "ManagedIdentityCredential"
-	return !onAzure, getenv("LISTEN_ADDR"), loopback.ForwardedNames(getenv, c.Port)
+}
+
+// serveLocally reports whether the app serves this machine only (loopback,
+// local names): when a developer's own sign-in (az, azd, pwsh) reads the
+// secret, whatever the host's variables say, for the page is theirs; and
+// off an Azure host. An Azure host whose identity is off (no source at
+// all) still listens where the platform's front end reaches it, so that
+// its page can say so.
+func (c config) serveLocally(developerSignIn bool) bool {
+	return developerSignIn || !c.AzureHost
 }
 
 // referenceSetting is the app setting that holds App Service's Key Vault

@@ -85,6 +85,12 @@ func (c config) allows(typeName string) bool {
 // prod excludes, as in azidentity's DefaultAzureCredential.
 var developerTools = map[string]bool{"AzureCLICredential": true, "AzureDeveloperCLICredential": true, "AzurePowerShellCredential": true}
 
+// developerSignIn reports whether the chain reads with a developer's own
+// sign-in: its first source is a developer tool (its fallbacks are too).
+func (c *chain) developerSignIn() bool {
+	return c.active != nil && developerTools[c.active.TypeName]
+}
+
 // GetToken implements azcore.TokenCredential. azsecrets calls it once per
 // token lifetime: its bearer-token policy caches the token and makes
 // concurrent callers wait for one request.

@@ -68,12 +68,13 @@ type view struct {
 	Reference *refcheck.Check   `json:"reference,omitempty"`
 }
 
-// newHandler builds the app's handler: every route, its headers and its log.
-func newHandler(logger *slog.Logger, cfg config, creds *chain, reader *secretReader, pg *page) http.Handler {
+// newHandler builds the app's handler: every route, its headers and its
+// log; a local one answers only to local names.
+func newHandler(logger *slog.Logger, cfg config, local bool, creds *chain, reader *secretReader, pg *page) http.Handler {
 	mux := http.NewServeMux()
 	addRoutes(mux, logger, cfg, creds, reader, pg)
 	var h http.Handler = harden.RefuseBodies(mux)
-	if cfg.Local {
+	if local {
 		h = loopback.OnlyLocalNames(h, cfg.LocalNames...)
 	}
 	return logRequests(logger, harden.Headers(pg.csp, cfg.Host.Name != "", h))

@@ -45,15 +45,15 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	if err := cfg.portNumber(); err != nil {
 		return err
 	}
-	handler, err := newApp(logger, cfg, azcore.ClientOptions{})
+	a, err := newApp(logger, cfg, azcore.ClientOptions{})
 	if err != nil {
 		return err
 	}
-	lns, err := listen(cfg)
+	lns, err := listen(cfg.ListenAddr, cfg.Port, a.local)
 	if err != nil {
 		return fmt.Errorf("listening on port %s: %w", cfg.Port, err)
 	}
-	srv := newServer(handler, cfg, stderr)
+	srv := newServer(a, cfg, stderr)
 	served := make(chan error, len(lns))
 	for _, ln := range lns {
 		logger.Info("listening", "addr", ln.Addr().String())
@@ -80,15 +80,15 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	return nil
 }
 
-// listen listens where cfg says: on LISTEN_ADDR when it is set; on a
-// developer's machine, on loopback only, for the app serves the developer's
-// own sign-in; on an Azure host, on every interface, where the platform's
+// listen listens on port at addr (LISTEN_ADDR) when it is set; for a
+// local run, on loopback only, for the app serves the developer's own
+// sign-in; on an Azure host, on every interface, where the platform's
 // front end reaches it.
-func listen(cfg config) ([]net.Listener, error) {
-	if cfg.ListenAddr == "" && cfg.Local {
-		return loopback.Listen(cfg.Port)
+func listen(addr, port string, local bool) ([]net.Listener, error) {
+	if addr == "" && local {
+		return loopback.Listen(port)
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.ListenAddr, cfg.Port))
+	ln, err := net.Listen("tcp", net.JoinHostPort(addr, port))
 	return []net.Listener{ln}, err
 }
 
@@ -112,10 +112,17 @@ func newServer(handler http.Handler, cfg config, stderr io.Writer) *http.Server 
 	}
 }
 
+// app is the app's handler, and whether it serves this machine only
+// (config.serveLocally): run listens on loopback then.
+type app struct {
+	http.Handler
+	local bool
+}
+
 // newApp wires the app for cfg. opts reach every Azure SDK pipeline
 // through pipeline.Options; run passes the zero value, so the app's own
 // transport applies. Tests pass one that reaches the local stand-in.
-func newApp(logger *slog.Logger, cfg config, opts azcore.ClientOptions) (http.Handler, error) {
+func newApp(logger *slog.Logger, cfg config, opts azcore.ClientOptions) (*app, error) {
 	pg, err := newPage()
 	if err != nil {
 		return nil, err
@@ -144,5 +151,6 @@ func newApp(logger *slog.Logger, cfg config, opts azcore.ClientOptions) (http.Ha
 		}
 		reader = newSecretReader(client, cfg, explainFailure(cfg, creds))
 	}
-	return newHandler(logger, cfg, creds, reader, pg), nil
+	local := cfg.serveLocally(creds.developerSignIn())
+	return &app{newHandler(logger, cfg, local, creds, reader, pg), local}, nil
 }

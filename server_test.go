@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
 	"io"
 	"maps"
 	"net"
@@ -150,7 +151,7 @@ func TestServerLimits(t *testing.T) {
 // listens; an Azure host listens on every interface for its front end.
 func TestLocalRunServesThisMachineOnly(t *testing.T) {
 	t.Parallel()
-	laptop := map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/", "PATH": t.TempDir()}
+	laptop := map[string]string{"KEY_VAULT_URL": "https://kv.vault.azure.net/"}
 	for _, tt := range []struct {
 		name       string
 		env        []string
@@ -161,15 +162,27 @@ func TestLocalRunServesThisMachineOnly(t *testing.T) {
 		{"laptop, LISTEN_ADDR widens", []string{"LISTEN_ADDR", "0.0.0.0"}, "::", http.StatusMisdirectedRequest}, // Go's dual-stack listener
 		{"laptop, Codespaces' forwarded name", []string{"CODESPACE_NAME", "rebind", "GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN", "example"}, "127.0.0.1 ::1", http.StatusMisdirectedRequest},
 		{"App Service", []string{"WEBSITE_SITE_NAME", "demo-app", "IDENTITY_ENDPOINT", "http://127.0.0.1:1/msi/token", "IDENTITY_HEADER", "h"}, "::", http.StatusOK},
+		// Its identity off, and no developer tool: the front end must still
+		// reach the page that says so.
+		{"App Service, identity off", []string{"WEBSITE_SITE_NAME", "demo-app"}, "::", http.StatusOK},
+		{"Container Apps, identity off", []string{"CONTAINER_APP_NAME", "demo-app"}, "::", http.StatusOK},
 		{"AKS", []string{"KUBERNETES_SERVICE_HOST", "10.0.0.1"}, "::", http.StatusOK},
+		// A developer's own sign-in is theirs, whatever the host's variables say.
+		{"a dev pod, az signed in", []string{"KUBERNETES_SERVICE_HOST", "10.0.0.1", "az", ""}, "127.0.0.1 ::1", http.StatusMisdirectedRequest},
+		{"Functions' variables, az signed in", []string{"WEBSITE_SITE_NAME", "demo-app", "FUNCTIONS_WORKER_RUNTIME", "custom", "az", ""}, "127.0.0.1 ::1", http.StatusMisdirectedRequest},
+		{"a dev pod, az, LISTEN_ADDR widens", []string{"KUBERNETES_SERVICE_HOST", "10.0.0.1", "az", "", "LISTEN_ADDR", "0.0.0.0"}, "::", http.StatusMisdirectedRequest},
 		{"a virtual machine", []string{"AZURE_TOKEN_CREDENTIALS", "ManagedIdentityCredential"}, "::", http.StatusOK},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			env := maps.Clone(laptop)
-			env["PORT"] = freePort(t)
+			env["PORT"], env["PATH"] = freePort(t), t.TempDir()
 			for i := 0; i+1 < len(tt.env); i += 2 {
 				env[tt.env[i]] = tt.env[i+1]
+			}
+			if _, ok := env["az"]; ok { // az on PATH, signed in; a view never asks it here
+				delete(env, "az")
+				writeAz(t, env["PATH"], standin.ToolAnswer{})
 			}
 			logs := &syncBuffer{}
 			ctx, cancel := context.WithCancel(context.Background())

@@ -123,15 +123,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 // appEnv is the app's whole environment: what the host would give it,
 // plus the proxy and CA that route its Azure traffic to the stand-in (env),
-// the port where that host gives one, and the reader's SHELL: the page
-// writes its commands for the shell the demo was started from (on
-// Windows, PowerShell's unless SHELL names a POSIX shell, as Git Bash's does).
+// the port where that host gives one, loopback to listen on, and the
+// reader's SHELL: the page writes its commands for the shell the demo was
+// started from (on Windows, PowerShell's unless SHELL names a POSIX shell,
+// as Git Bash's does).
 func appEnv(env []string, id standin.Identity, port string, getenv func(string) string) []string {
 	portVar := "PORT"
 	if id == standin.Functions {
 		portVar = "FUNCTIONS_CUSTOMHANDLER_PORT" // what the Functions host gives a custom handler
 	}
-	env = append(env, portVar+"="+port)
+	// The app plays an Azure host, which listens on every interface for the
+	// platform's front end; the demo is for this machine's browser only.
+	env = append(env, portVar+"="+port, "LISTEN_ADDR=127.0.0.1")
 	if shell := getenv("SHELL"); shell != "" {
 		env = append(env, "SHELL="+shell)
 	}

@@ -38,6 +38,10 @@ func TestDemo(t *testing.T) {
 	if !strings.Contains(printed(), "open   http://localhost:"+strings.TrimPrefix(url, "http://127.0.0.1:")+"/") {
 		t.Errorf("the demo does not tell where to open it:\n%s", printed())
 	}
+	// The app plays an Azure host, but serves this machine only.
+	if !strings.Contains(printed(), "msg=listening addr=127.0.0.1:") || strings.Contains(printed(), "msg=listening addr=[::]:") {
+		t.Errorf("the demo's app does not listen on loopback only:\n%s", printed())
+	}
 	if err := stop(); err != nil {
 		t.Errorf("demo after Ctrl-C: %v; want a clean stop", err)
 	}
@@ -157,7 +161,8 @@ func TestDemoFaultNeedsItsIdentity(t *testing.T) {
 }
 
 // TestDemoAppEnv: the app gets the port where its host would, and the
-// SHELL the demo was started from, so that on Windows from Git Bash the
+// SHELL the demo was started from, and listens on loopback only (the
+// demo's app plays an Azure host, which listens on every interface), so that on Windows from Git Bash the
 // page writes bash's commands, and PowerShell's otherwise.
 func TestDemoAppEnv(t *testing.T) {
 	for _, tt := range []struct {
@@ -165,8 +170,8 @@ func TestDemoAppEnv(t *testing.T) {
 		shell string
 		want  []string
 	}{
-		{standin.AppService, "/usr/bin/bash", []string{"PORT=8080", "SHELL=/usr/bin/bash"}},
-		{standin.Functions, "", []string{"FUNCTIONS_CUSTOMHANDLER_PORT=8080"}},
+		{standin.AppService, "/usr/bin/bash", []string{"PORT=8080", "LISTEN_ADDR=127.0.0.1", "SHELL=/usr/bin/bash"}},
+		{standin.Functions, "", []string{"FUNCTIONS_CUSTOMHANDLER_PORT=8080", "LISTEN_ADDR=127.0.0.1"}},
 	} {
 		got := appEnv([]string{"KEY_VAULT_URL=x"}, tt.id, "8080", func(k string) string { return map[string]string{"SHELL": tt.shell}[k] })
 		if want := append([]string{"KEY_VAULT_URL=x"}, tt.want...); !slices.Equal(got, want) {
