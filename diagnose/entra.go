@@ -145,17 +145,20 @@ func (x explainer) tenantMismatch(s *Source, detail string) *Problem {
 	if m == nil {
 		return nil
 	}
+	// The tenant Key Vault's challenge named enters a command only in a
+	// tenant's shape (shape.go).
+	tenant := shaped(tenantID, m[1], placeholder("vault-tenant-id"))
 	p := &Problem{
 		Title: "The vault is in another tenant",
 		Cause: "The vault " + x.vaultName() + " belongs to the tenant " + m[1] + ", but " + s.Name + " signs in to AZURE_TENANT_ID=" + x.cfg.TenantID + ".",
 	}
 	switch s.TypeName {
 	case "AzureCLICredential":
-		p.Fixes = []Fix{{Text: "Sign in to the vault's tenant, and unset AZURE_TENANT_ID or set it to that tenant.", Command: cmd("az", "login", "--tenant", m[1])}}
+		p.Fixes = []Fix{{Text: "Sign in to the vault's tenant, and unset AZURE_TENANT_ID or set it to that tenant.", Command: cmd("az", "login", "--tenant", tenant)}}
 	case "AzureDeveloperCLICredential":
-		p.Fixes = []Fix{{Text: "Sign in to the vault's tenant, and unset AZURE_TENANT_ID or set it to that tenant.", Command: cmd("azd", "auth", "login", "--tenant-id", m[1])}}
+		p.Fixes = []Fix{{Text: "Sign in to the vault's tenant, and unset AZURE_TENANT_ID or set it to that tenant.", Command: cmd("azd", "auth", "login", "--tenant-id", tenant)}}
 	default:
-		p.Fixes = []Fix{x.settingFix("Use a service principal of the vault's tenant: set AZURE_TENANT_ID to it, with that tenant's AZURE_CLIENT_ID and secret.", "AZURE_TENANT_ID", m[1])}
+		p.Fixes = []Fix{x.settingFix("Use a service principal of the vault's tenant: set AZURE_TENANT_ID to it, with that tenant's AZURE_CLIENT_ID and secret.", "AZURE_TENANT_ID", tenant)}
 	}
 	return p
 }

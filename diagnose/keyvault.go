@@ -104,7 +104,7 @@ var (
 // assignee is the principal Key Vault judged: its object ID and what
 // az role assignment create calls its kind.
 func (x explainer) assignee() (oid, kind string) {
-	if x.principal != nil && x.principal.ObjectID != "" {
+	if x.principal != nil && objectID.MatchString(x.principal.ObjectID) { // a token's claim: see shape.go
 		return x.principal.ObjectID, x.principal.PrincipalType()
 	}
 	return placeholder("object-id"), "ServicePrincipal"
@@ -112,9 +112,10 @@ func (x explainer) assignee() (oid, kind string) {
 
 // rbacScope is the vault's resource ID. Key Vault's RBAC denial names the
 // resource it judged ("Resource: '/subscriptions/…/vaults/kv/secrets/s'");
-// without it, az looks the vault up.
+// without it, or with a resource not shaped as a vault's ID (shape.go),
+// az looks up the vault the app was told to read.
 func (x explainer) rbacScope(a vaultAnswer) any {
-	if m := deniedResource.FindStringSubmatch(a.Message); m != nil {
+	if m := deniedResource.FindStringSubmatch(a.Message); m != nil && vaultResourceID.MatchString(m[1]) {
 		return m[1]
 	}
 	return raw("$(" + cmd("az", "keyvault", "show", "--name", x.vaultName(), "--query", "id", "-o", "tsv") + ")")
@@ -188,7 +189,7 @@ func (x explainer) firewallDenied(a vaultAnswer) *Problem {
 		Cause: "The vault " + x.vaultName() + " accepts requests only from allowed networks, and this app's address is not one of them.",
 	}
 	m := clientAddress.FindStringSubmatch(a.Message)
-	if m == nil {
+	if m == nil || ipAddress(m[1]) == "" {
 		p.Fixes = []Fix{{Text: "Reach the vault from an allowed network: connect the app to the vault's virtual network (VNet integration or a private endpoint)."}}
 		return p
 	}

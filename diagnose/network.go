@@ -20,7 +20,8 @@ func (x explainer) networkProblem(err error) *Problem {
 	)
 	host := x.host()
 	if errors.As(err, &urlErr) {
-		if u, perr := url.Parse(urlErr.URL); perr == nil {
+		// A redirect's target is an upstream's word: only a host's shape (shape.go).
+		if u, perr := url.Parse(urlErr.URL); perr == nil && hostPort.MatchString(u.Host) {
 			host = u.Host
 		}
 	}
@@ -64,7 +65,7 @@ func (x explainer) dnsProblem(name string) *Problem {
 	p := &Problem{
 		Title: "A host name does not resolve",
 		Cause: "The name " + name + " does not resolve from here. No retry can change that.",
-		Fixes: []Fix{{Text: "Check this machine's DNS settings and network connection.", Command: cmd("nslookup", name)}},
+		Fixes: []Fix{{Text: "Check this machine's DNS settings and network connection.", Command: cmd("nslookup", shaped(hostName, name, placeholder("host")))}},
 	}
 	if name == x.host() {
 		p.Cause = "KEY_VAULT_URL names " + name + ", which does not resolve: no vault has that name, or this network cannot see it."
@@ -93,7 +94,7 @@ func (x explainer) tooLargeProblem(origin string) *Problem {
 	p := &Problem{
 		Title: "An answer was too large to read",
 		Cause: fmt.Sprintf("%s sent an answer larger than %d KiB, which no Azure answer is; the app read no more of it. A proxy or another server answering for Azure is the usual reason.", redactURL(origin), pipeline.MaxAnswer>>10),
-		Fixes: []Fix{{Text: "See what this machine receives from that host:", Command: cmd("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download} bytes\\n", redactURL(origin)+"/")}},
+		Fixes: []Fix{{Text: "See what this machine receives from that host:", Command: cmd("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download} bytes\\n", shaped(originShape, origin, placeholder("url"))+"/")}},
 	}
 	return p
 }

@@ -44,11 +44,12 @@ func (x explainer) workloadProblem(s *Source, detail string, err error) *Problem
 		if !federationMismatch.MatchString(a.Desc) {
 			return x.entraProblem(s, a)
 		}
-		var issuer any = submatch(assertionIssuer, a.Desc)
+		// Entra ID's words enter the command only in their shape (shape.go).
+		var issuer any = shaped(issuerURL, submatch(assertionIssuer, a.Desc), "")
 		if issuer == "" { // the answer does not name it (700212, 700213): the cluster does
 			issuer = raw("$(" + cmd("az", "aks", "show", "--name", placeholder("cluster"), "--resource-group", placeholder("resource-group"), "--query", "oidcIssuerProfile.issuerUrl", "-o", "tsv") + ")")
 		}
-		subject := submatch(assertionSubject, a.Desc)
+		subject := shaped(serviceAccountSubject, submatch(assertionSubject, a.Desc), "")
 		p.Title = s.Name + ": no federated credential matches the service account"
 		p.Cause = "Entra ID has no federated credential on the identity " + x.cfg.ClientID + " for this pod's service account token (" + a.Desc + ")."
 		p.Fixes = []Fix{{
