@@ -135,6 +135,40 @@ func TestIdleConnectionsAtTheDescriptorLimit(t *testing.T) {
 	}
 }
 
+// TestSilentConnectionsAtTheDescriptorLimit runs the built app with its
+// open-file limit lowered to 128 (a cap of 64 connections), opens 100
+// connections that send nothing, the cheapest thing an attacker has, and
+// then asks for /ping from new ones: the app closes the oldest silent
+// ones for them, so each is answered.
+func TestSilentConnectionsAtTheDescriptorLimit(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds the app")
+	}
+	if runtime.GOOS == "windows" {
+		t.Skip("lowers RLIMIT_NOFILE with sh's ulimit: Linux and macOS only")
+	}
+	url, _ := startWithFileLimit(t, 128)
+	for range 100 {
+		c, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+	}
+	client := &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	for i := range 5 {
+		resp, err := client.Get(url + "/ping")
+		if err != nil {
+			t.Fatalf("GET /ping %d beside 100 silent connections, under a limit of 128 open files: %v", i+1, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET /ping = %d; want 200", resp.StatusCode)
+		}
+	}
+}
+
 // startWithFileLimit starts the built app, as on App Service, with its
 // limit on open files lowered to nofile, and returns its URL and process.
 func startWithFileLimit(tb testing.TB, nofile int) (string, *os.Process) {

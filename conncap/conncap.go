@@ -1,7 +1,9 @@
 // Package conncap bounds the connections a server holds, so that clients
 // who open connections and keep them idle (about 19 KB each, held for the
-// server's IdleTimeout) cannot use up the process's file descriptors:
-// at that limit the server stops accepting, and every new client hangs.
+// server's IdleTimeout) or send no whole request (held until
+// ReadHeaderTimeout, and opened again) cannot use up the process's file
+// descriptors: at that limit the server stops accepting, and every new
+// client hangs.
 package conncap
 
 import (
@@ -13,14 +15,18 @@ import (
 
 // Cap tracks a server's connections through its ConnState hook. When a
 // new connection would take the count past Max, it closes the connection
-// that has been idle longest, or, with none idle, the new one; and it
-// keeps at most Max/2 connections idle, closing the longest idle first.
+// that has been idle longest; with none idle, the oldest that has not
+// sent a whole request yet, so that a real client always gets in; with
+// every other one busy, the new one. (net/http reports a connection
+// active only once it has read a request's headers.) It keeps at most Max/2 connections idle, closing the
+// longest idle first.
 type Cap struct {
 	Max int
 
-	mu   sync.Mutex
-	open int
-	idle []net.Conn // in the order they went idle
+	mu     sync.Mutex
+	open   int
+	idle   []net.Conn // in the order they went idle
+	fresh  []net.Conn // new, no whole request read yet, in the order they came
 }
 
 // New caps a server's connections at limit (at least 2).
@@ -28,33 +34,48 @@ func New(limit int) *Cap { return &Cap{Max: max(limit, 2)} }
 
 // Track is an http.Server's ConnState hook.
 func (c *Cap) Track(conn net.Conn, state http.ConnState) {
-	var closing []net.Conn
+	var closing net.Conn
 	c.mu.Lock()
 	switch state {
 	case http.StateNew:
 		c.open++
+		c.fresh = append(c.fresh, conn)
 		if c.open > c.Max {
-			if len(c.idle) > 0 {
-				closing = append(closing, c.idle[0])
-				c.idle = c.idle[1:]
-			} else {
-				closing = append(closing, conn) // every other one is busy
-			}
+			closing = c.evict()
 		}
 	case http.StateIdle:
 		c.idle = append(c.idle, conn)
 		if len(c.idle) > c.Max/2 {
-			closing = append(closing, c.idle[0])
-			c.idle = c.idle[1:]
+			closing, c.idle = c.idle[0], c.idle[1:]
 		}
 	case http.StateActive:
-		c.idle = slices.DeleteFunc(c.idle, func(x net.Conn) bool { return x == conn })
+		c.forget(conn)
 	case http.StateClosed, http.StateHijacked:
 		c.open--
-		c.idle = slices.DeleteFunc(c.idle, func(x net.Conn) bool { return x == conn })
+		c.forget(conn)
 	}
 	c.mu.Unlock()
-	for _, x := range closing {
-		_ = x.Close() // the server then reports StateClosed, which counts it out
+	if closing != nil {
+		_ = closing.Close() // the server then reports StateClosed, which counts it out
 	}
+}
+
+// evict chooses the connection to close when one too many are open: the
+// longest idle, else the oldest fresh one (the one that just came, when
+// it is the only one).
+func (c *Cap) evict() net.Conn {
+	var x net.Conn
+	if len(c.idle) > 0 {
+		x, c.idle = c.idle[0], c.idle[1:]
+	} else {
+		x, c.fresh = c.fresh[0], c.fresh[1:]
+	}
+	return x
+}
+
+// forget drops conn from the idle and fresh lists.
+func (c *Cap) forget(conn net.Conn) {
+	is := func(x net.Conn) bool { return x == conn }
+	c.idle = slices.DeleteFunc(c.idle, is)
+	c.fresh = slices.DeleteFunc(c.fresh, is)
 }
