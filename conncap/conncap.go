@@ -23,10 +23,10 @@ import (
 type Cap struct {
 	Max int
 
-	mu     sync.Mutex
-	open   int
-	idle   []net.Conn // in the order they went idle
-	fresh  []net.Conn // new, no whole request read yet, in the order they came
+	mu    sync.Mutex
+	open  int
+	idle  []net.Conn // in the order they went idle
+	fresh []net.Conn // new, no whole request read yet, in the order they came
 }
 
 // New caps a server's connections at limit (at least 2).
