@@ -5,6 +5,7 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
+	"errors"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -122,6 +123,9 @@ func handleSecret(logger *slog.Logger, cfg config, creds *chain, reader *secretR
 		v := view{Principal: creds.Principal(), Sources: creds.statuses(nil)}
 		if failed != nil {
 			v.Problem, v.Sources = failed.problem, failed.sources
+			if errors.Is(context.Cause(ctx), errStopping) {
+				v.Problem = diagnose.Stopping()
+			}
 			logger.LogAttrs(r.Context(), slog.LevelWarn, "reading the secret failed",
 				slog.Int("status", v.Problem.Status), slog.String("problem", v.Problem.Title), slog.String("error", failed.log))
 		} else {

@@ -35,8 +35,12 @@ func main() {
 // readTimeout bounds reading one request, headers and body.
 const readTimeout = 5 * time.Second
 
-// shutdownTimeout is how long in-flight requests get to finish on SIGTERM.
-const shutdownTimeout = 20 * time.Second
+// shutdownTimeout is how long in-flight requests get to finish on SIGTERM;
+// the last answerTime of it, they are told to stop and answer.
+const (
+	shutdownTimeout = 20 * time.Second
+	answerTime      = 2 * time.Second
+)
 
 // run serves the app until ctx is done, then shuts down gracefully.
 func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -53,7 +57,16 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	if err != nil {
 		return fmt.Errorf("listening on port %s: %w", cfg.Port, err)
 	}
-	srv := newServer(a, cfg, stderr)
+	return serve(ctx, logger, newServer(a, cfg, stderr), lns, shutdownTimeout)
+}
+
+// serve serves srv on lns until ctx is done, then shuts it down within grace.
+func serve(ctx context.Context, logger *slog.Logger, srv *http.Server, lns []net.Listener, grace time.Duration) error {
+	// Every view's context ends with this one, so that shutdown can end
+	// what views still wait on (a developer tool, a shared refresh).
+	views, endViews := context.WithCancelCause(context.Background())
+	defer endViews(nil)
+	srv.BaseContext = func(net.Listener) context.Context { return views }
 	served := make(chan error, len(lns))
 	for _, ln := range lns {
 		logger.Info("listening", "addr", ln.Addr().String())
@@ -65,19 +78,37 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		return err
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down", "grace", shutdownTimeout.String())
-	// ctx is already done: the grace period needs a context of its own.
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutting down: %w", err)
-	}
+	logger.Info("shutting down", "grace", grace.String())
+	shutdown(srv, func() { endViews(errStopping) }, grace)
 	for range lns {
 		if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 			return err
 		}
 	}
 	return nil
+}
+
+// errStopping ends the views still waiting when the shutdown grace runs
+// out; their page says so (diagnose.Stopping).
+var errStopping = errors.New("the app is stopping")
+
+// shutdown stops srv within grace. Views in flight get all but answerTime
+// of it to finish; then their contexts end (endViews), which ends every
+// tool they started, and they answer with what they have; any connection
+// still open after that is closed.
+func shutdown(srv *http.Server, endViews func(), grace time.Duration) {
+	// The signal's context is already done: each wait needs its own.
+	finish, cancel := context.WithTimeout(context.Background(), grace-answerTime)
+	defer cancel()
+	if srv.Shutdown(finish) == nil {
+		return
+	}
+	endViews()
+	answer, cancel := context.WithTimeout(context.Background(), answerTime)
+	defer cancel()
+	if srv.Shutdown(answer) != nil {
+		_ = srv.Close() // what is left: connections that will not finish
+	}
 }
 
 // listen listens on port at addr (LISTEN_ADDR) when it is set; for a

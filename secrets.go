@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -11,7 +12,6 @@ import (
 	"github.com/Azure-Samples/keyvault-msi-go/seen"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
-	"golang.org/x/sync/singleflight"
 )
 
 // secret is a value read from Key Vault and what the page says about it.
@@ -43,7 +43,8 @@ type secretReader struct {
 	warming chan struct{}
 
 	cached atomic.Pointer[secret]
-	group  singleflight.Group
+	mu     sync.Mutex
+	flight *refresh // the refresh in progress, if any
 	// explain turns a failed read into what its views show. It runs once
 	// per failure, inside the read: a failed answer's body is read there,
 	// and views that share a refresh share only the explanation.
@@ -62,7 +63,7 @@ type readResult struct {
 }
 
 // Read returns the secret: from the cache while it is younger than the TTL,
-// else from Key Vault, with concurrent misses sharing one request. A failed
+// else from Key Vault, with concurrent misses sharing one refresh. A failed
 // refresh is returned as the failure it is, never as the expired value.
 func (r *secretReader) Read(ctx context.Context) (secret, *failure) {
 	if r.ttl <= 0 {
@@ -72,21 +73,64 @@ func (r *secretReader) Read(ctx context.Context) (secret, *failure) {
 	if s := r.cached.Load(); s != nil && time.Since(s.FetchedAt) < r.ttl {
 		return *s, nil
 	}
-	ch := r.group.DoChan("", func() (any, error) {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.timeout)
-		defer cancel()
-		res := r.fetch(ctx)
-		if res.failure == nil {
-			r.cached.Store(&res.secret)
-		}
-		return res, nil
-	})
+	f := r.join(ctx)
 	select {
-	case res := <-ch:
-		v := res.Val.(readResult)
-		return v.secret, v.failure
+	case <-f.done:
+		return f.result.secret, f.result.failure
 	case <-ctx.Done():
+		r.leave(f)
 		return secret{}, r.explain(ctx.Err())
+	}
+}
+
+// refresh is one read of Key Vault that concurrent views share. It must
+// not die with whichever view started it, and must not outlive the last
+// that waits for it: a view that ends (its client gone, the app shutting
+// down) leaves, and the last to leave ends the read, with any tool it ran.
+type refresh struct {
+	done    chan struct{}
+	result  readResult // set before done is closed
+	waiting int
+	cancel  context.CancelFunc
+}
+
+// join returns the refresh in progress, or starts one, counting the view
+// whose context is ctx among those waiting.
+func (r *secretReader) join(ctx context.Context) *refresh {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.flight == nil {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.timeout)
+		f := &refresh{done: make(chan struct{}), cancel: cancel}
+		r.flight = f
+		go func() {
+			defer cancel()
+			f.result = r.fetch(fctx)
+			if f.result.failure == nil {
+				r.cached.Store(&f.result.secret)
+			}
+			r.mu.Lock()
+			if r.flight == f {
+				r.flight = nil
+			}
+			r.mu.Unlock()
+			close(f.done)
+		}()
+	}
+	r.flight.waiting++
+	return r.flight
+}
+
+// leave counts a view out of f; the last one ends it, and a view that
+// comes after starts a refresh of its own.
+func (r *secretReader) leave(f *refresh) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if f.waiting--; f.waiting == 0 {
+		f.cancel()
+		if r.flight == f {
+			r.flight = nil
+		}
 	}
 }
 

@@ -37,7 +37,7 @@ func TestANewClientGetsIn(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			c := New(max)
-			addr, _ := serve(t, c)
+			addr, _, _ := serve(t, c)
 			for range tt.closedBefore {
 				conn := dial(t, addr)
 				if err := request(conn, "/ping"); err != nil {
@@ -87,13 +87,17 @@ func TestANewClientGetsIn(t *testing.T) {
 func TestBusyConnectionsStay(t *testing.T) {
 	t.Parallel()
 	c := New(2)
-	addr, release := serve(t, c)
+	addr, started, release := serve(t, c)
 	busy := make([]chan error, 2)
 	for i := range busy {
 		conn := dial(t, addr)
 		busy[i] = make(chan error, 1)
 		go func() { busy[i] <- request(conn, "/slow") }()
-		settle(t, c, i+1, 0)
+		select {
+		case <-started:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the server never began a /slow request")
+		}
 	}
 	if err := request(dial(t, addr), "/ping"); err == nil {
 		t.Error("a third connection beside two busy ones (cap 2) was answered; want it closed")
@@ -107,17 +111,19 @@ func TestBusyConnectionsStay(t *testing.T) {
 }
 
 // serve starts an HTTP server on loopback whose ConnState is c's Track,
-// and returns its address and a func that ends every /slow request.
-func serve(t *testing.T, c *Cap) (string, func()) {
+// and returns its address, a channel that receives as each /slow request
+// begins, and a func that ends every /slow request.
+func serve(t *testing.T, c *Cap) (string, <-chan struct{}, func()) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	slow := make(chan struct{})
+	started, slow := make(chan struct{}, 16), make(chan struct{})
 	srv := &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == "/slow" {
+				started <- struct{}{}
 				<-slow
 			}
 			_, _ = io.WriteString(w, "Hello World!")
@@ -126,7 +132,7 @@ func serve(t *testing.T, c *Cap) (string, func()) {
 	}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { srv.Close() })
-	return ln.Addr().String(), func() { close(slow) }
+	return ln.Addr().String(), started, func() { close(slow) }
 }
 
 func dial(t *testing.T, addr string) net.Conn {

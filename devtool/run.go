@@ -5,7 +5,8 @@
 // PATH the app read through its getenv (Find), not the process's; what the
 // tool writes is kept to pipeline.MaxAnswer bytes, so that a tool that
 // writes without end costs the app 64 KiB; and a timed-out tool is ended
-// with every process it started (package proctree).
+// with every process it started, as is a child it leaves holding its
+// output (package proctree).
 package devtool
 
 import (
@@ -40,10 +41,9 @@ func run(ctx context.Context, tool string, args ...string) ([]byte, error) {
 		return nil, err
 	}
 	stdout, stderr := &cappedBuffer{}, &cappedBuffer{}
-	run.Stdout, run.Stderr = stdout, stderr
-	run.WaitDelay = 100 * time.Millisecond // the tool's children must not hold its pipes open
-	proctree.EndTogether(run)              // and a timed-out tool leaves none behind
-	if err := run.Run(); err != nil {
+	// Read to the end, however busy the machine; a timed-out tool leaves
+	// no process behind, nor one that holds its output open.
+	if err := proctree.Run(ctx, run, stdout, stderr); err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%s did not answer in time: %w", name, ctx.Err())
 		}

@@ -149,6 +149,18 @@ func NoIdentity(f Facts) *Problem {
 	return finish(p, f)
 }
 
+// Stopping is the problem of a view the app ended because it is shutting
+// down (SIGTERM: a deploy, a restart, a scale-in) before the view had its
+// answer.
+func Stopping() *Problem {
+	return &Problem{
+		Status: http.StatusServiceUnavailable,
+		Title:  "The app is stopping",
+		Cause:  "The app was told to stop (a deploy, a restart or a scale-in) while this page waited for its answer, and the wait outlasted the time the app gives views to finish.",
+		Fixes:  []Fix{{Text: "Reload the page in a moment: the app's next instance answers it."}},
+	}
+}
+
 // finish redacts p of f.Secrets and writes its commands for the reader's shell.
 func finish(p *Problem, f Facts) *Problem {
 	p = NewRedactor(f.Secrets...).Problem(p)

@@ -18,3 +18,7 @@ func endTogether(cmd *exec.Cmd) {
 		return nil
 	}
 }
+
+// endLeftBehind: Windows keeps no tree for a parent that has exited
+// (taskkill /T finds none), so Run closes the output at ctx's end instead.
+func endLeftBehind(*exec.Cmd) {}

@@ -23,6 +23,10 @@ type ToolAnswer struct {
 	Stdout string
 	Stderr string
 	Exit   int
+	// Hang: the tool never answers. It starts a child that holds its
+	// output (as Microsoft's az launcher runs Python), writes both their
+	// process IDs to Log+".pids", and both wait until they are killed.
+	Hang bool
 }
 
 // WriteTool writes a stand-in named name into dir, answering a; its

@@ -15,9 +15,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 )
 
 // answer is what package standin writes; see its toolAnswer.
@@ -27,9 +29,17 @@ type answer struct {
 	Stdout string
 	Stderr string
 	Exit   int
+	Hang   bool
 }
 
+// hangEnv marks the child a hanging tool starts.
+const hangEnv = "STANDIN_TOOL_CHILD"
+
 func main() {
+	if os.Getenv(hangEnv) != "" {
+		time.Sleep(time.Hour) // until killed
+		return
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		fail(err)
@@ -51,9 +61,27 @@ func main() {
 		fmt.Fprintf(os.Stderr, "%s stand-in: unsupported command: %s\n", name, strings.Join(args, " "))
 		os.Exit(2)
 	}
+	if a.Hang {
+		hang(exe, a.Log+".pids")
+	}
 	os.Stdout.WriteString(a.Stdout)
 	os.Stderr.WriteString(a.Stderr)
 	os.Exit(a.Exit)
+}
+
+// hang starts a child that holds this process's output, writes both
+// process IDs to pids, and waits until killed.
+func hang(exe, pids string) {
+	child := exec.Command(exe)
+	child.Env = append(os.Environ(), hangEnv+"=1")
+	child.Stdout, child.Stderr = os.Stdout, os.Stderr
+	if err := child.Start(); err != nil {
+		fail(err)
+	}
+	if err := os.WriteFile(pids, []byte(fmt.Sprintf("%d %d\n", os.Getpid(), child.Process.Pid)), 0o600); err != nil {
+		fail(err)
+	}
+	time.Sleep(time.Hour)
 }
 
 func appendLine(path, line string) error {
