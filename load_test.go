@@ -21,6 +21,7 @@ import (
 // loadResult is what a burst of requests measured.
 type loadResult struct {
 	Requests, Errors int
+	FirstError       string // what the first failed request got
 	Elapsed          time.Duration
 	Latencies        []time.Duration // sorted
 }
@@ -39,6 +40,12 @@ func (r loadResult) Percentile(p float64) time.Duration {
 // connections; a non-200 answer counts as an error.
 func load(client *http.Client, url string, n, c int) loadResult {
 	var next, errs atomic.Int64
+	var first sync.Once
+	var firstError string
+	failed := func(what string) {
+		errs.Add(1)
+		first.Do(func() { firstError = what })
+	}
 	lat := make([][]time.Duration, c)
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -48,46 +55,54 @@ func load(client *http.Client, url string, n, c int) loadResult {
 				t0 := time.Now()
 				resp, err := client.Get(url)
 				if err != nil {
-					errs.Add(1)
+					failed(err.Error())
 					continue
 				}
 				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 				if resp.StatusCode != http.StatusOK {
-					errs.Add(1)
+					failed(resp.Status)
 				}
 				lat[w] = append(lat[w], time.Since(t0))
 			}
 		})
 	}
 	wg.Wait()
-	r := loadResult{Requests: n, Errors: int(errs.Load()), Elapsed: time.Since(start), Latencies: slices.Concat(lat...)}
+	r := loadResult{Requests: n, Errors: int(errs.Load()), FirstError: firstError, Elapsed: time.Since(start), Latencies: slices.Concat(lat...)}
 	sortDurations(r.Latencies)
 	return r
 }
 
 func sortDurations(d []time.Duration) { slices.Sort(d) }
 
+// loadClient is a client for c concurrent requests that waits as long as
+// the app under a load test may take (see TestLoad).
 func loadClient(c int) *http.Client {
-	return &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c, MaxConnsPerHost: c}, Timeout: 30 * time.Second}
+	return &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c, MaxConnsPerHost: c}, Timeout: 2 * time.Minute}
 }
 
 // TestLoad sends two rounds of 2,500 views at concurrency 64 with the race
 // detector on: no errors, and no growth in goroutines or heap from the first
 // round (which fills the connection pools) to the second.
+//
+// It asserts correctness, not speed: on a loaded machine (a shared CI
+// runner, make test's packages side by side; seen: load average 20-26) a
+// view at this concurrency can take longer than the default 15 s
+// REQUEST_TIMEOUT, which would be a 504 and not a defect. So the app gets
+// a minute per view, the client two; any failure then is the app's.
 func TestLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test")
 	}
 	s := startStandIn(t, standin.Options{})
-	app := startApp(t, envFor(t, s, standin.ServicePrincipal), s)
+	app := startApp(t, envFor(t, s, standin.ServicePrincipal, "REQUEST_TIMEOUT", "1m"), s)
 	client := loadClient(64)
 	var heap [2]uint64
 	var goroutines [2]int
 	for round := range 2 {
 		r := load(client, app.URL+"/", 2500, 64)
 		if r.Errors != 0 {
-			t.Fatalf("round %d: %d of %d requests failed", round, r.Errors, r.Requests)
+			t.Fatalf("round %d: %d of %d requests failed; the first: %s", round, r.Errors, r.Requests, r.FirstError)
 		}
 		client.CloseIdleConnections()
 		runtime.GC()
@@ -163,19 +178,26 @@ func TestRecovery(t *testing.T) {
 }
 
 // TestSecretCache: within SECRET_CACHE_TTL no Key Vault request is made,
-// concurrent misses share one, and a failed refresh is a failure.
+// concurrent misses share one, and a failed refresh is a failure. The
+// burst gets a TTL it cannot outlast, however slow the machine; the
+// refresh, one that has passed by the next view.
 func TestSecretCache(t *testing.T) {
 	t.Parallel()
 	s := startStandIn(t, standin.Options{})
-	app := startApp(t, envFor(t, s, standin.ServicePrincipal, "SECRET_CACHE_TTL", "300ms"), s)
+	app := startApp(t, envFor(t, s, standin.ServicePrincipal, "SECRET_CACHE_TTL", "1h"), s)
 	r := load(loadClient(16), app.URL+"/", 50, 16) // cold: concurrent misses
 	if r.Errors != 0 {
-		t.Fatalf("%d views failed", r.Errors)
+		t.Fatalf("%d views failed; the first: %s", r.Errors, r.FirstError)
 	}
 	if got, want := s.VaultRequests(), int64(2); got != want {
 		t.Errorf("Key Vault requests for 50 concurrent views within the TTL = %d; want %d (a challenge and one read)", got, want)
 	}
-	time.Sleep(350 * time.Millisecond)
+
+	s = startStandIn(t, standin.Options{})
+	app = startApp(t, envFor(t, s, standin.ServicePrincipal, "SECRET_CACHE_TTL", "1ns"), s)
+	if resp, _ := fetch(t, "GET", app.URL+"/", ""); resp.StatusCode != http.StatusOK {
+		t.Fatalf("first view = %d; want 200", resp.StatusCode)
+	}
 	s.SetFault(standin.FaultRBAC)
 	if resp, _ := fetch(t, "GET", app.URL+"/", ""); resp.StatusCode != http.StatusBadGateway {
 		t.Errorf("view after the TTL with the vault refusing = %d; want 502, not the expired value", resp.StatusCode)
