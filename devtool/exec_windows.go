@@ -3,26 +3,12 @@ package devtool
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 )
-
-// executableNames are the names a tool called name may have on PATH:
-// with each of PATHEXT's default extensions, in its order, as cmd.exe
-// looks (the Azure CLI is az.cmd; azd and pwsh are .exe).
-func executableNames(name string) []string {
-	if filepath.Ext(name) != "" {
-		return []string{name}
-	}
-	return []string{name + ".com", name + ".exe", name + ".bat", name + ".cmd"}
-}
-
-// executable: Windows has no mode bit for it; the extension says it.
-func executable(fs.FileInfo) bool { return true }
 
 // command runs tool with args; a batch file (az.cmd) in cmd.exe
 // (batchCommandLine).

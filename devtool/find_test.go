@@ -61,6 +61,9 @@ func TestFind(t *testing.T) {
 		{"the first directory that has it", "az", list(t.TempDir(), first, second), wantAz},
 		{"a directory named az, then the tool", "az", list(notRunnable, first), wantAz},
 		{"a relative directory", "az", list(relative), ""},
+		// . or node_modules/.bin before /usr/bin: passed over, not the end.
+		{"a relative directory, then the tool", "az", list(relative, ".", "node_modules/.bin", first), wantAz},
+		{"an empty entry, then the tool", "az", list("", first), wantAz},
 		{"an empty entry", "az", list(""), ""},
 		{"not on PATH", "pwsh", list(first, second), ""},
 	} {

@@ -14,7 +14,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -96,23 +95,3 @@ func (b *cappedBuffer) Write(p []byte) (int, error) {
 
 func (b *cappedBuffer) String() string { return b.buf.String() }
 func (b *cappedBuffer) Bytes() []byte  { return b.buf.Bytes() }
-
-// Find is the executable named name in the first of path's directories
-// that has one, or "". A directory that is not absolute is passed over,
-// as exec.LookPath refuses one: a tool in whatever directory the app was
-// started from is not the developer's. On Windows the name may end in
-// any of PATHEXT's default extensions (executableNames).
-func Find(name, path string) string {
-	for _, dir := range filepath.SplitList(path) {
-		if !filepath.IsAbs(dir) {
-			continue
-		}
-		for _, file := range executableNames(name) {
-			p := filepath.Join(dir, file)
-			if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && executable(fi) {
-				return p
-			}
-		}
-	}
-	return ""
-}
