@@ -215,9 +215,13 @@ func TestLocalRunServesThisMachineOnly(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				body, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
 				if got := resp.StatusCode; got != want {
 					t.Errorf("GET /ping with Host %s = %d; want %d", host, got, want)
+				}
+				if served := strings.Contains(string(body), "Hello World!"); served != (want == http.StatusOK) {
+					t.Errorf("GET /ping with Host %s: the route's answer in the body: %v; want %v\n%s", host, served, want == http.StatusOK, body)
 				}
 			}
 		})
