@@ -27,6 +27,7 @@ type failureCase struct {
 	wantFixes  []string // each some fix's whole command; <vault-host>, <proxy> and <cert> stand for the test's own
 	notFixes   []string // parts no fix's command or text may have: the fixes that do not apply
 	wantSource string   // the failed or active source's status, e.g. "failed"; "" to skip
+	wantDetail string   // a part of the failed source's detail; "" to skip
 	noCalls    bool     // answered from start-up knowledge: no request reaches the stand-in
 	requestID  bool     // Key Vault answered: the page quotes its x-ms-request-id
 }
@@ -115,6 +116,12 @@ func failureCases(certFile string) []failureCase {
 		{name: "user-assigned identity not the app's", fault: standin.FaultNoUAMI, id: legacy, wantStatus: 502, wantTitle: "the identity is not assigned to this app",
 			wantFixes: []string{`az webapp identity assign --name ` + standin.SiteName + ` --resource-group ` + standin.ResourceGroup + ` --identities $(az identity list --query "[?clientId=='` + standin.UserAssignedClientID + `'].id" -o tsv)`}},
 
+		// The developer's az, stuck: killed at REQUEST_TIMEOUT with the child
+		// it started, and told as a timeout, not as az's failure.
+		{name: "az hangs", fault: standin.FaultAzHang, id: standin.AzureCLI, env: []string{"REQUEST_TIMEOUT", "1s"}, wantStatus: 504,
+			wantTitle: "Azure CLI did not answer in time", wantFixes: []string{"export REQUEST_TIMEOUT=30s"}, notFixes: []string{"az login"},
+			wantDetail: "az did not answer in time"},
+
 		// AKS workload identity and a virtual machine's instance metadata service
 		{name: "no federated credential for the service account", fault: standin.FaultNoFederation, id: standin.Workload, wantStatus: 502,
 			wantTitle: "no federated credential matches the service account",
@@ -168,6 +175,9 @@ func TestFailures(t *testing.T) {
 			if tt.wantSource != "" && !slices.ContainsFunc(v.Sources, func(s sourceStatus) bool { return s.Status == tt.wantSource }) {
 				t.Errorf("sources = %+v; want one %q", v.Sources, tt.wantSource)
 			}
+			if tt.wantDetail != "" && !slices.ContainsFunc(v.Sources, func(s sourceStatus) bool { return s.Status == "failed" && strings.Contains(s.Detail, tt.wantDetail) }) {
+				t.Errorf("sources = %+v; want a failed one whose detail has %q", v.Sources, tt.wantDetail)
+			}
 			if tt.fault == standin.FaultUntrusted && s.Handshakes() != 1 {
 				t.Errorf("TLS handshakes = %d; want 1: no retry can make a certificate trusted", s.Handshakes())
 			}
@@ -217,6 +227,11 @@ func failureEnv(t *testing.T, tt failureCase) (*standin.Server, map[string]strin
 		}
 	}
 	env["PATH"] = t.TempDir() // no az: a test never runs the machine's own
+	if tt.id == standin.AzureCLI { // the stand-in's az alone, as make demo writes it
+		if err := s.WriteAzCLI(env["PATH"], s.AzState()); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return s, env
 }
 

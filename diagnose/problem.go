@@ -264,7 +264,7 @@ func (x explainer) timedOut(err error) *Problem {
 		return &Problem{
 			Title: ae.Failed.Name + " did not answer in time",
 			Cause: fmt.Sprintf("No token within %s.", x.cfg.RequestTimeout),
-			Fixes: []Fix{x.settingFix("Reload the page. If the identity's endpoint is slow rather than down, raise REQUEST_TIMEOUT (now "+x.cfg.RequestTimeout.String()+").", "REQUEST_TIMEOUT", "30s")},
+			Fixes: []Fix{x.settingFix("Reload the page. If "+ae.Failed.Name+" is slow rather than stuck (a first run, a proxy on the way), raise REQUEST_TIMEOUT (now "+x.cfg.RequestTimeout.String()+").", "REQUEST_TIMEOUT", "30s")},
 		}
 	}
 	return &Problem{

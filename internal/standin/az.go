@@ -1,6 +1,7 @@
 package standin
 
 import (
+	"cmp"
 	"fmt"
 	"runtime"
 	"strings"
@@ -16,7 +17,13 @@ const (
 	AzLoggedIn  AzState = "loggedin"
 	AzLoggedOut AzState = "loggedout"
 	AzExpired   AzState = "expired"
+	AzHang      AzState = "hang" // never answers, holding a child, as az's launcher runs Python
 )
+
+// AzState is the state of the az login the current fault plays.
+func (s *Server) AzState() AzState {
+	return cmp.Or(map[Fault]AzState{FaultAzLoggedOut: AzLoggedOut, FaultAzExpired: AzExpired, FaultAzHang: AzHang}[s.currentFault()], AzLoggedIn)
+}
 
 // WriteAzCLI writes an `az` stand-in into dir, to be put first on PATH.
 // Logged in, `az account get-access-token` prints a token for the
@@ -53,6 +60,8 @@ func (s *Server) AzAnswer(state AzState) (ToolAnswer, error) {
 			" and the maximum allowed lifetime for this request is 43200. Trace ID: " + newUUID() + " Correlation ID: " + newUUID() + " Timestamp: " + time.Now().UTC().Format("2006-01-02 15:04:05Z") + "\n" +
 			"Interactive authentication is needed. Please run:\naz login --scope https://vault.azure.net/.default\n"
 		a.Exit = 1
+	case AzHang:
+		a.Hang = true
 	default:
 		return a, fmt.Errorf("unknown az state %q", state)
 	}

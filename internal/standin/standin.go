@@ -68,6 +68,7 @@ const (
 	// The developer's Azure CLI (with Identity AzureCLI)
 	FaultAzLoggedOut Fault = "azloggedout" // az: no one is logged in
 	FaultAzExpired   Fault = "azexpired"   // az: the login expired
+	FaultAzHang      Fault = "azhang"      // az never answers
 	// The developer's Azure Developer CLI (with Identity AzureDeveloperCLI)
 	FaultAzdLoggedOut Fault = "azdloggedout" // azd: no one is logged in
 	FaultAzdExpired   Fault = "azdexpired"   // azd: the login expired
@@ -112,6 +113,7 @@ var FaultTable = []FaultInfo{
 	{FaultNoTokenFile, "AZURE_FEDERATED_TOKEN_FILE names no file", Workload, 502},
 	{FaultAzLoggedOut, "az: not logged in", AzureCLI, 502},
 	{FaultAzExpired, "az: the login expired", AzureCLI, 502},
+	{FaultAzHang, "az never answers (REQUEST_TIMEOUT)", AzureCLI, 504},
 	{FaultAzdLoggedOut, "azd: not logged in", AzureDeveloperCLI, 502},
 	{FaultAzdExpired, "azd: the login expired", AzureDeveloperCLI, 502},
 	{FaultUntrusted, "a TLS certificate the app does not trust", "", 502},
@@ -487,8 +489,7 @@ func (s *Server) ProcessEnv(id Identity, dir string) ([]string, error) {
 	}
 	env["PATH"] = dir
 	if id == AzureCLI {
-		state := map[Fault]AzState{FaultAzLoggedOut: AzLoggedOut, FaultAzExpired: AzExpired}[s.currentFault()]
-		if err := s.WriteAzCLI(dir, cmp.Or(state, AzLoggedIn)); err != nil {
+		if err := s.WriteAzCLI(dir, s.AzState()); err != nil {
 			return nil, err
 		}
 	}
