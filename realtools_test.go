@@ -86,3 +86,48 @@ func runForStderr(tool string, args []string) (string, string) {
 	_ = cmd.Run() // how it ended is the ProcessState
 	return out.String(), cmd.ProcessState.String()
 }
+
+// TestRealAzureCLIQuery: the stand-in az applies --query as the real one
+// does, byte for byte: a dotted name prints its value with -o tsv, a name
+// in another case prints nothing and exits 0 (JMESPath is case-sensitive).
+// The real az reads a profile of one subscription, offline; the stand-in
+// answers with what the real az prints without --query.
+func TestRealAzureCLIQuery(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the Azure CLI")
+	}
+	realAz, err := exec.LookPath("az")
+	if err != nil || runtime.GOOS == "windows" {
+		if os.Getenv("CI") != "" && runtime.GOOS != "windows" {
+			t.Fatal("no az on PATH: .ci/run installs azure-cli")
+		}
+		t.Skip("needs the Azure CLI on Linux or macOS (apt-get install azure-cli); .ci/run installs it")
+	}
+	config := t.TempDir()
+	profile := `{"installationId": "00000000-0000-4000-8000-0000000000aa", "subscriptions": [{"id": "00000000-0000-4000-8000-000000000000", "name": "Demo subscription", ` +
+		`"state": "Enabled", "user": {"name": "dev@contoso.example", "type": "user"}, "isDefault": true, "tenantId": "` + standin.Tenant + `", ` +
+		`"environmentName": "AzureCloud", "homeTenantId": "` + standin.Tenant + `", "managedByTenants": []}]}`
+	if err := os.WriteFile(filepath.Join(config, "azureProfile.json"), []byte(profile), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AZURE_CONFIG_DIR", config)
+	show, err := exec.Command(realAz, "account", "show").Output()
+	if err != nil {
+		t.Fatalf("az account show: %v", err)
+	}
+	standIns := t.TempDir()
+	if err := standin.WriteTool(standIns, "az", standin.ToolAnswer{Want: []string{"account", "show"}, Stdout: string(show)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, query := range []string{"tenantId", "tenantID", "user.name", "user.Name", "isDefault"} {
+		args := []string{"account", "show", "--query", query, "-o", "tsv"}
+		if query == "isDefault" {
+			args = args[:4] // JSON: true
+		}
+		realOut, realErr := runForStderr(realAz, args)
+		modelOut, modelErr := runForStderr(devtool.Find("az", standIns), args)
+		if realOut != modelOut || realErr != modelErr {
+			t.Errorf("az %s: the real az wrote %q (%v); the stand-in %q (%v)", strings.Join(args, " "), realOut, realErr, modelOut, modelErr)
+		}
+	}
+}

@@ -64,9 +64,59 @@ func main() {
 	if a.Hang {
 		hang(exe, a.Log+".pids")
 	}
-	os.Stdout.WriteString(a.Stdout)
+	stdout := a.Stdout
+	if q := flag(args, "--query"); q != "" && a.Exit == 0 {
+		if stdout, err = query(stdout, q, flag(args, "-o", "--output")); err != nil {
+			fmt.Fprintf(os.Stderr, "%s stand-in: %v\n", name, err)
+			os.Exit(2)
+		}
+	}
+	os.Stdout.WriteString(stdout)
 	os.Stderr.WriteString(a.Stderr)
 	os.Exit(a.Exit)
+}
+
+// flag is the value after the first of names in args, or "".
+func flag(args []string, names ...string) string {
+	for i, a := range args[:max(0, len(args)-1)] {
+		if slices.Contains(names, a) {
+			return args[i+1]
+		}
+	}
+	return ""
+}
+
+// query applies an az --query of dotted names to the JSON az would print
+// without it, and prints the result as -o tsv or json does. JMESPath's
+// names are case-sensitive (jmespath.org, "Identifiers"), so a query
+// whose case differs from az's property names (knack's todict writes the
+// SDK's attribute names in camelCase: issuerUrl, tenantId) finds null,
+// and az prints nothing for a null result, with exit code 0 (knack,
+// cli.py: "if cmd_result and cmd_result.result is not None"). Any other
+// query is refused: a test must not pass on a query the stand-in cannot
+// judge.
+func query(stdout, q, output string) (string, error) {
+	var v any
+	if err := json.Unmarshal([]byte(stdout), &v); err != nil {
+		return "", fmt.Errorf("--query on an answer that is not JSON: %v", err)
+	}
+	for _, name := range strings.Split(q, ".") {
+		if name == "" || strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != "" {
+			return "", fmt.Errorf("unsupported --query %q: only dotted names", q)
+		}
+		obj, _ := v.(map[string]any)
+		v = obj[name] // nil when absent, as JMESPath's null
+	}
+	switch s, isString := v.(string); {
+	case v == nil:
+		return "", nil
+	case output == "tsv" && isString:
+		return s + "\n", nil
+	case output == "tsv":
+		return "", fmt.Errorf("unsupported -o tsv of %T", v)
+	}
+	out, err := json.MarshalIndent(v, "", "  ")
+	return string(out) + "\n", err
 }
 
 // hang starts a child that holds this process's output, writes both
