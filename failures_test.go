@@ -226,7 +226,7 @@ func failureEnv(t *testing.T, tt failureCase) (*standin.Server, map[string]strin
 			env[tt.env[i]] = tt.env[i+1]
 		}
 	}
-	env["PATH"] = t.TempDir() // no az: a test never runs the machine's own
+	env["PATH"] = t.TempDir()      // no az: a test never runs the machine's own
 	if tt.id == standin.AzureCLI { // the stand-in's az alone, as make demo writes it
 		if err := s.WriteAzCLI(env["PATH"], s.AzState()); err != nil {
 			t.Fatal(err)
