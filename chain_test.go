@@ -21,7 +21,8 @@ import (
 // a managed identity that fails is reported, never passed over to the
 // next source; AZURE_TOKEN_CREDENTIALS=prod excludes the Azure CLI; with
 // a whole service principal configured, AZURE_CLIENT_ID is its ID, not a
-// user-assigned identity's.
+// user-assigned identity's. A source after the one used is never built
+// (its name is its kind's: "service principal", not "… (client secret)").
 func TestChainOrder(t *testing.T) {
 	t.Parallel()
 	sp := []string{"AZURE_TENANT_ID", standin.Tenant, "AZURE_CLIENT_ID", standin.ServicePrincipalID, "AZURE_CLIENT_SECRET", standin.ClientSecret}
@@ -36,9 +37,9 @@ func TestChainOrder(t *testing.T) {
 		wantStates map[string]string
 	}{
 		{"managed identity before the service principal", standin.AppServiceLegacy, sp, false, "", 200,
-			"App Service managed identity (2017-09-01)", map[string]string{"service principal (client secret)": "skipped"}},
+			"App Service managed identity (2017-09-01)", map[string]string{"service principal": "skipped"}},
 		{"a failed managed identity is not passed over", standin.AppServiceLegacy, sp, true, standin.FaultIdentityDown, 502,
-			"App Service managed identity (2017-09-01)", map[string]string{"service principal (client secret)": "skipped", "Azure CLI": "skipped"}},
+			"App Service managed identity (2017-09-01)", map[string]string{"service principal": "skipped", "Azure CLI": "skipped"}},
 		{"prod excludes the Azure CLI", standin.AzureCLI, []string{"AZURE_TOKEN_CREDENTIALS", "prod"}, true, "", 500,
 			"", map[string]string{"Azure CLI": "skipped"}},
 	}

@@ -147,9 +147,11 @@ func loadConfig(getenv func(string) string) config {
 	c.Warnings = c.Env.Warnings()
 	// A setting's value is shown on the page and in the log: never a secret
 	// in it, nor a URL's user info or query (a password, a signature).
-	r := diagnose.NewRedactor(c.secrets()...)
-	for i := range c.Problems {
-		c.Problems[i].Found = r.Text(c.Problems[i].Found)
+	if len(c.Problems) > 0 {
+		r := diagnose.NewRedactor(c.secrets()...)
+		for i := range c.Problems {
+			c.Problems[i].Found = r.Text(c.Problems[i].Found)
+		}
 	}
 	return c
 }

@@ -41,17 +41,25 @@ type issued struct {
 // carries every token request (HTTPS_PROXY honoured, answers bounded).
 func newChain(cfg config, opts azcore.ClientOptions) *chain {
 	// Workload identity comes before the managed identity, as in
-	// azidentity's DefaultAzureCredential.
-	c := &chain{sources: []sources.Source{
-		sources.WorkloadIdentity(cfg.Env, opts),
-		sources.ManagedIdentity(cfg.Env, opts),
-		sources.ServicePrincipal(cfg.Env, opts),
-		sources.AzureCLI(cfg.Env),
-		sources.AzureDeveloperCLI(cfg.Env),
-		sources.AzurePowerShell(cfg.Env),
-	}}
-	for i := range c.sources {
-		s := &c.sources[i]
+	// azidentity's DefaultAzureCredential; in tokenSourceChoices' order.
+	build := []func() sources.Source{
+		func() sources.Source { return sources.WorkloadIdentity(cfg.Env, opts) },
+		func() sources.Source { return sources.ManagedIdentity(cfg.Env, opts) },
+		func() sources.Source { return sources.ServicePrincipal(cfg.Env, opts) },
+		func() sources.Source { return sources.AzureCLI(cfg.Env) },
+		func() sources.Source { return sources.AzureDeveloperCLI(cfg.Env) },
+		func() sources.Source { return sources.AzurePowerShell(cfg.Env) },
+	}
+	c := &chain{sources: make([]sources.Source, len(build))} // never grown: active and fallbacks point into it
+	for i := range build {
+		s, typeName := &c.sources[i], tokenSourceChoices[i]
+		if c.active != nil && !(developerTools[c.active.TypeName] && developerTools[typeName]) {
+			// Never asked, so never built: a host with a managed identity
+			// searches no PATH for a developer's tools.
+			*s = sources.NotTried(typeName, c.active.Name)
+			continue
+		}
+		*s = build[i]()
 		if s.Skipped == "" && !cfg.allows(s.TypeName) {
 			s.Skipped, s.Cred = "excluded by AZURE_TOKEN_CREDENTIALS="+cfg.TokenSources, nil
 		}
@@ -59,10 +67,8 @@ func newChain(cfg config, opts azcore.ClientOptions) *chain {
 		case s.Skipped != "":
 		case c.active == nil:
 			c.active = s
-		case developerTools[c.active.TypeName] && developerTools[s.TypeName]:
+		default: // a developer tool after the developer tool first asked
 			c.fallbacks = append(c.fallbacks, s)
-		default:
-			s.Skipped = "not tried: " + c.active.Name + " comes first"
 		}
 	}
 	return c

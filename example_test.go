@@ -46,10 +46,11 @@ func Example() {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, *resp.Value)
 	})
-	// The port the platform gives (App Service, Functions and Container Apps
-	// set PORT), on every interface for its front end; on a laptop, main.go
-	// listens on loopback only.
-	srv := &http.Server{Addr: ":" + cmp.Or(os.Getenv("PORT"), "8080"), ReadHeaderTimeout: 5 * time.Second}
+	// The port the host gives (App Service's PORT; Functions gives a custom
+	// handler FUNCTIONS_CUSTOMHANDLER_PORT), on every interface for its front
+	// end; on a laptop, main.go listens on loopback only.
+	port := cmp.Or(os.Getenv("PORT"), os.Getenv("FUNCTIONS_CUSTOMHANDLER_PORT"), "8080")
+	srv := &http.Server{Addr: ":" + port, ReadHeaderTimeout: 5 * time.Second}
 	log.Fatal(srv.ListenAndServe())
 }
 

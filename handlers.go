@@ -100,7 +100,10 @@ func handlePing() http.Handler {
 // handleSecret reads the secret and shows it with the principal that read
 // it, or shows what failed and how to fix it.
 func handleSecret(logger *slog.Logger, cfg config, creds *chain, reader *secretReader, pg *page) http.Handler {
-	references := refcheck.New(referenceSetting, cfg.Reference, cfg.SecretName, cfg.VaultURL, cfg.facts(nil))
+	var references *refcheck.Checks // only with App Service's Key Vault reference set
+	if cfg.Reference != "" {
+		references = refcheck.New(referenceSetting, cfg.Reference, cfg.SecretName, cfg.VaultURL, cfg.facts(nil))
+	}
 	// What start-up already knows needs no call to Azure: invalid settings,
 	// or no identity to authenticate with.
 	var known view
@@ -131,11 +134,13 @@ func handleSecret(logger *slog.Logger, cfg config, creds *chain, reader *secretR
 		} else {
 			v.Secret = &s
 		}
-		var read *string
-		if v.Secret != nil {
-			read = &v.Secret.Value
+		if references != nil {
+			var read *string
+			if v.Secret != nil {
+				read = &v.Secret.Value
+			}
+			v.Reference = references.Against(read)
 		}
-		v.Reference = references.Against(read)
 		pg.render(w, r, logger, v)
 	})
 }

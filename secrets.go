@@ -192,8 +192,9 @@ type failure struct {
 // explainFailure returns the function that explains a failed read, with
 // what the app knows: cfg, and the chain's principal and sources.
 func explainFailure(cfg config, creds *chain) func(error) *failure {
-	r := diagnose.NewRedactor(cfg.secrets()...)
+	redactor := sync.OnceValue(func() diagnose.Redactor { return diagnose.NewRedactor(cfg.secrets()...) }) // built at the first failure
 	return func(err error) *failure {
+		r := redactor()
 		p := creds.Principal()
 		f := &failure{
 			problem: diagnose.Explain(err, cfg.facts(p)),

@@ -157,6 +157,8 @@ func (x explainer) tenantMismatch(s *Source, detail string) *Problem {
 		p.Fixes = []Fix{{Text: "Sign in to the vault's tenant, and unset AZURE_TENANT_ID or set it to that tenant.", Command: cmd("az", "login", "--tenant", tenant)}}
 	case "AzureDeveloperCLICredential":
 		p.Fixes = []Fix{{Text: "Sign in to the vault's tenant, and unset AZURE_TENANT_ID or set it to that tenant.", Command: cmd("azd", "auth", "login", "--tenant-id", tenant)}}
+	case "AzurePowerShellCredential":
+		p.Fixes = []Fix{{Text: "In PowerShell, sign in to the vault's tenant, and unset AZURE_TENANT_ID or set it to that tenant.", Command: cmd("Connect-AzAccount", "-TenantId", tenant)}}
 	default:
 		p.Fixes = []Fix{x.settingFix("Use a service principal of the vault's tenant: set AZURE_TENANT_ID to it, with that tenant's AZURE_CLIENT_ID and secret.", "AZURE_TENANT_ID", tenant)}
 	}

@@ -25,3 +25,27 @@ func TestReadEntraAnswer(t *testing.T) {
 		}
 	}
 }
+
+// TestOtherTenantSignIn: when the vault is in another tenant than
+// AZURE_TENANT_ID names, each developer tool's user is told to sign in to
+// that tenant with their own tool (an Azure PowerShell user was told to
+// use a service principal); a service principal, to use one of that tenant.
+func TestOtherTenantSignIn(t *testing.T) {
+	t.Parallel()
+	const vaultTenant = "99999999-0000-4000-8000-00000000beef"
+	refusal := `the credential isn't configured to acquire tokens for tenant "` + vaultTenant + `"` // azidentity's resolveTenant
+	for _, tt := range []struct {
+		typeName, name, want string
+	}{
+		{"AzureCLICredential", "Azure CLI", "az login --tenant " + vaultTenant},
+		{"AzureDeveloperCLICredential", "Azure Developer CLI", "azd auth login --tenant-id " + vaultTenant},
+		{"AzurePowerShellCredential", "Azure PowerShell", "Connect-AzAccount -TenantId " + vaultTenant},
+		{"EnvironmentCredential", "service principal (client secret)", "export AZURE_TENANT_ID=" + vaultTenant},
+	} {
+		x := explainer{cfg: Facts{VaultURL: "https://kv.vault.azure.net/", TenantID: "72f988bf-0000-4000-8000-00000000c0de"}}
+		p := x.tenantMismatch(&Source{Name: tt.name, TypeName: tt.typeName}, refusal)
+		if p == nil || len(p.Fixes) != 1 || p.Fixes[0].Command != tt.want {
+			t.Errorf("%s, the vault in another tenant: fixes %+v; want the one command %q", tt.name, p, tt.want)
+		}
+	}
+}

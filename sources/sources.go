@@ -45,6 +45,23 @@ type Env struct {
 	Host diagnose.Host
 }
 
+// NotTried is the source azidentity calls typeName as the page lists it
+// when the chain uses first, an earlier source, instead: never built.
+func NotTried(typeName, first string) Source {
+	return Source{Name: names[typeName], TypeName: typeName, Skipped: "not tried: " + first + " comes first"}
+}
+
+// names are what the page calls the sources whose name does not depend
+// on the host, by their azidentity type names.
+var names = map[string]string{
+	"WorkloadIdentityCredential":  "AKS workload identity",
+	"ManagedIdentityCredential":   "managed identity",
+	"EnvironmentCredential":       "service principal",
+	"AzureCLICredential":          "Azure CLI",
+	"AzureDeveloperCLICredential": "Azure Developer CLI",
+	"AzurePowerShellCredential":   "Azure PowerShell",
+}
+
 // ManagedIdentity is the host's managed identity: App Service's, Functions'
 // or Container Apps' endpoint (2019-08-01), Azure Arc's, App Service's
 // older 2017-09-01 endpoint, or a virtual machine's instance metadata
@@ -113,7 +130,7 @@ func azidentityMI(name, kind, endpoint, clientID string, opts azcore.ClientOptio
 // account token, in a file, exchanged with Entra ID for the identity's
 // token (a client-assertion grant). The AKS webhook sets the variables.
 func WorkloadIdentity(cfg Env, opts azcore.ClientOptions) Source {
-	s := Source{Name: "AKS workload identity", TypeName: "WorkloadIdentityCredential"}
+	s := Source{Name: names["WorkloadIdentityCredential"], TypeName: "WorkloadIdentityCredential"}
 	if cfg.FederatedTokenFile == "" || cfg.ClientID == "" || cfg.TenantID == "" {
 		s.Skipped = "AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID and AZURE_TENANT_ID are not all set: the AKS workload identity webhook sets them for a pod labelled azure.workload.identity/use=true"
 		return s
@@ -128,7 +145,7 @@ func WorkloadIdentity(cfg Env, opts azcore.ClientOptions) Source {
 // AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH,
 // as azidentity's EnvironmentCredential reads them.
 func ServicePrincipal(cfg Env, opts azcore.ClientOptions) Source {
-	s := Source{Name: "service principal", TypeName: "EnvironmentCredential"}
+	s := Source{Name: names["EnvironmentCredential"], TypeName: "EnvironmentCredential"}
 	switch {
 	case cfg.MissingServicePrincipal() != nil:
 		s.Skipped = strings.Join(cfg.MissingServicePrincipal(), " and ") + " not set, beside the rest of the service principal's settings"
@@ -165,7 +182,7 @@ func certificateCredential(cfg Env, opts azcore.ClientOptions) (azcore.TokenCred
 
 // AzureCLI is the developer's az login, through the az on Env.Path.
 func AzureCLI(cfg Env) Source {
-	return tool(cfg, "Azure CLI", "AzureCLICredential", "az",
+	return tool(cfg, "AzureCLICredential", "az",
 		"install the Azure CLI (https://aka.ms/installazurecli), then run az login",
 		func(az string) azcore.TokenCredential { return &devtool.AzureCLI{Path: az, Tenant: cfg.TenantID} })
 }
@@ -174,7 +191,7 @@ func AzureCLI(cfg Env) Source {
 // CLI, as in azidentity's DefaultAzureCredential: after azd provision,
 // go run . needs no second sign-in.
 func AzureDeveloperCLI(cfg Env) Source {
-	return tool(cfg, "Azure Developer CLI", "AzureDeveloperCLICredential", "azd",
+	return tool(cfg, "AzureDeveloperCLICredential", "azd",
 		"install the Azure Developer CLI (https://aka.ms/azd-install), then run azd auth login",
 		func(azd string) azcore.TokenCredential {
 			return &devtool.AzureDeveloperCLI{Path: azd, Tenant: cfg.TenantID}
@@ -190,7 +207,7 @@ func AzurePowerShell(cfg Env) Source {
 	if runtime.GOOS == "windows" && devtool.Find(exe, cfg.Path) == "" {
 		exe = "powershell"
 	}
-	return tool(cfg, "Azure PowerShell", "AzurePowerShellCredential", exe,
+	return tool(cfg, "AzurePowerShellCredential", exe,
 		"install PowerShell (https://aka.ms/powershell) and Az.Accounts (Install-Module Az.Accounts), then run Connect-AzAccount",
 		func(pwsh string) azcore.TokenCredential {
 			return &devtool.AzurePowerShell{Path: pwsh, Tenant: cfg.TenantID}
@@ -200,8 +217,8 @@ func AzurePowerShell(cfg Env) Source {
 // tool is a developer's sign-in through the command-line tool on the
 // app's PATH, whose credential cred builds from its path; skipped, with
 // install as the way to it, where the tool is not there.
-func tool(cfg Env, name, typeName, exe, install string, cred func(path string) azcore.TokenCredential) Source {
-	s := Source{Name: name, TypeName: typeName}
+func tool(cfg Env, typeName, exe, install string, cred func(path string) azcore.TokenCredential) Source {
+	s := Source{Name: names[typeName], TypeName: typeName}
 	path := devtool.Find(exe, cfg.Path)
 	switch {
 	case path == "" && cfg.Host.Name != "":
