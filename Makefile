@@ -5,7 +5,7 @@ run: ## run the app on :8080 (export KEY_VAULT_URL first)
 	go run .
 
 # Each fuzz target, as package:target.
-FUZZ_TARGETS = ./legacymsi:FuzzParseExpiresOn .:FuzzPrincipalFromToken .:FuzzLoadConfig .:FuzzCredentialsInURLs
+FUZZ_TARGETS = ./internal/legacymsi:FuzzParseExpiresOn .:FuzzPrincipalFromToken .:FuzzLoadConfig .:FuzzCredentialsInURLs
 
 # Each target runs a count of inputs, not a time: Go 1.26's fuzzing
 # coordinator can report its own -fuzztime deadline as a failure ("context
@@ -41,4 +41,4 @@ bench: ## figures against the local stand-in, side by side (see BENCHMARKS.md)
 
 mutate: ## the hand-written semantic mutants (mutants/, each still applies, then each run), then gremlins over the whole suite; not run by CI, see BENCHMARKS.md
 	cd mutants && go test -count=1 ./... && go run .
-	go run github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0 unleash -E 'demo/' -E 'internal/' -E 'mutants/' -E 'deploy/' --workers 1 --timeout-coefficient 5 .
+	go run github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0 unleash -E 'demo/' -E 'internal/standin/' -E 'mutants/' -E 'deploy/' --workers 1 --timeout-coefficient 5 .

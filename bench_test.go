@@ -17,10 +17,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
-	"github.com/Azure-Samples/keyvault-msi-go/harden"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/diagnose"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/harden"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/legacymsi"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
-	"github.com/Azure-Samples/keyvault-msi-go/legacymsi"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"

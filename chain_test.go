@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/diagnose"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/pipeline"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
-	"github.com/Azure-Samples/keyvault-msi-go/pipeline"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )

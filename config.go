@@ -9,10 +9,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
-	"github.com/Azure-Samples/keyvault-msi-go/loopback"
-	"github.com/Azure-Samples/keyvault-msi-go/settings"
-	"github.com/Azure-Samples/keyvault-msi-go/sources"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/diagnose"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/loopback"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/settings"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/sources"
 )
 
 // config is everything the app reads from its environment, read once at start.

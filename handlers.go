@@ -12,11 +12,11 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/Azure-Samples/keyvault-msi-go/accept"
-	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
-	"github.com/Azure-Samples/keyvault-msi-go/harden"
-	"github.com/Azure-Samples/keyvault-msi-go/loopback"
-	"github.com/Azure-Samples/keyvault-msi-go/refcheck"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/accept"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/diagnose"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/harden"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/loopback"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/refcheck"
 )
 
 //go:embed web/page.html web/page.css web/copy.js

@@ -16,9 +16,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/Azure-Samples/keyvault-msi-go/conncap"
-	"github.com/Azure-Samples/keyvault-msi-go/loopback"
-	"github.com/Azure-Samples/keyvault-msi-go/pipeline"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/conncap"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/loopback"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/pipeline"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 )

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/diagnose"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/refcheck"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
-	"github.com/Azure-Samples/keyvault-msi-go/refcheck"
 )
 
 const (

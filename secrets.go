@@ -8,8 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
-	"github.com/Azure-Samples/keyvault-msi-go/seen"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/diagnose"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/seen"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 )

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/diagnose"
 )
 
 // templateRules checks azuredeploy.json offline for the mistakes that make

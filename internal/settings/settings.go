@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/diagnose"
 )
 
 // Invalid is an invalid setting: its variable, the value found, what is

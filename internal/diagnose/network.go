@@ -6,7 +6,7 @@ import (
 	"net"
 	"net/url"
 
-	"github.com/Azure-Samples/keyvault-msi-go/pipeline"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/pipeline"
 )
 
 // networkProblem explains a request that got no answer: the proxy, a name

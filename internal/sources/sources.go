@@ -14,9 +14,9 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/Azure-Samples/keyvault-msi-go/devtool"
-	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
-	"github.com/Azure-Samples/keyvault-msi-go/legacymsi"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/devtool"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/diagnose"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/legacymsi"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"

@@ -9,7 +9,7 @@ import (
 	"crypto/subtle"
 	"strings"
 
-	"github.com/Azure-Samples/keyvault-msi-go/diagnose"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/diagnose"
 )
 
 // Check is what the page says of the reference setting beside the app's

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/Azure-Samples/keyvault-msi-go/devtool"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/devtool"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )

@@ -7,7 +7,7 @@ import (
 	"net"
 	"net/http"
 
-	"github.com/Azure-Samples/keyvault-msi-go/seen"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/seen"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 

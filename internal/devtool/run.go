@@ -18,8 +18,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/Azure-Samples/keyvault-msi-go/pipeline"
-	"github.com/Azure-Samples/keyvault-msi-go/proctree"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/pipeline"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/proctree"
 )
 
 // cliTimeout bounds a tool when the caller set no deadline, as azidentity's does.

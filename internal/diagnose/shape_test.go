@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/Azure-Samples/keyvault-msi-go/pipeline"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/pipeline"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 )
