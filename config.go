@@ -10,8 +10,7 @@ import (
 	"time"
 
 	"github.com/Azure-Samples/keyvault-msi-go/internal/diagnose"
-	"github.com/Azure-Samples/keyvault-msi-go/internal/loopback"
-	"github.com/Azure-Samples/keyvault-msi-go/internal/settings"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/harden"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/sources"
 )
 
@@ -70,7 +69,7 @@ const (
 // wrong is recorded in Problems for the page to show.
 func loadConfig(getenv func(string) string) config {
 	var references []diagnose.Setting
-	getenv = settings.WithoutReferences(getenv, referenceSetting, &references)
+	getenv = withoutReferences(getenv, referenceSetting, &references)
 	c := config{
 		Port:       defaultPort,
 		SecretName: cmp.Or(getenv("SECRET_NAME"), "secret"),
@@ -93,13 +92,13 @@ func loadConfig(getenv func(string) string) config {
 		PowerShell:    pastesInPowerShell(runtime.GOOS, getenv),
 		Reference:     getenv(referenceSetting),
 	}
-	c.PortVar, c.Port = settings.FirstSet(getenv, defaultPort, "PORT", "FUNCTIONS_CUSTOMHANDLER_PORT", "HTTP_PLATFORM_PORT")
+	c.PortVar, c.Port = firstSet(getenv, defaultPort, "PORT", "FUNCTIONS_CUSTOMHANDLER_PORT", "HTTP_PLATFORM_PORT")
 	c.AzureHost = azureHost(getenv, c)
-	c.ListenAddr, c.LocalNames = getenv("LISTEN_ADDR"), loopback.ForwardedNames(getenv, c.Port)
-	c.ProxyVar, c.Proxy = settings.FirstSet(getenv, "", "HTTPS_PROXY", "https_proxy")
+	c.ListenAddr, c.LocalNames = getenv("LISTEN_ADDR"), harden.ForwardedNames(getenv, c.Port)
+	c.ProxyVar, c.Proxy = firstSet(getenv, "", "HTTPS_PROXY", "https_proxy")
 
-	if err := settings.CheckSecretName(c.SecretName); err != "" {
-		c.Problems = append(c.Problems, settings.Invalid("SECRET_NAME", c.SecretName, err, settings.SuggestSecretName(c.SecretName)))
+	if err := checkSecretName(c.SecretName); err != "" {
+		c.Problems = append(c.Problems, invalid("SECRET_NAME", c.SecretName, err, suggestSecretName(c.SecretName)))
 	}
 
 	vaultVar, vault := "KEY_VAULT_URL", getenv("KEY_VAULT_URL")
@@ -107,43 +106,43 @@ func loadConfig(getenv func(string) string) config {
 		vaultVar, vault = "KEY_VAULT_URI", getenv("KEY_VAULT_URI")
 	}
 	c.urlCredentials = append(diagnose.URLCredentials(vault), diagnose.URLCredentials(c.Proxy)...)
-	if err := settings.CheckVaultURL(vault); err != "" {
-		c.Problems = append(c.Problems, settings.Invalid(vaultVar, vault, err, exampleVaultURL))
+	if err := checkVaultURL(vault); err != "" {
+		c.Problems = append(c.Problems, invalid(vaultVar, vault, err, exampleVaultURL))
 	} else {
 		c.VaultURL = vault
 	}
 
 	if v := getenv("AZURE_TOKEN_CREDENTIALS"); v != "" {
-		if choice, ok := settings.MatchChoice(v, tokenSourceChoices); ok {
+		if choice, ok := matchChoice(v, tokenSourceChoices); ok {
 			c.TokenSources = choice
 		} else {
-			c.Problems = append(c.Problems, settings.Invalid("AZURE_TOKEN_CREDENTIALS", v,
+			c.Problems = append(c.Problems, invalid("AZURE_TOKEN_CREDENTIALS", v,
 				"not one of "+strings.Join(tokenSourceChoices, ", ")+"; leave it unset to try every source in order",
 				"ManagedIdentityCredential"))
 		}
 	}
 
 	var err string
-	if c.RequestTimeout, err = settings.Duration(getenv("REQUEST_TIMEOUT"), defaultRequestTimeout, false); err != "" {
-		c.Problems = append(c.Problems, settings.Invalid("REQUEST_TIMEOUT", getenv("REQUEST_TIMEOUT"), err, "15s"))
+	if c.RequestTimeout, err = duration(getenv("REQUEST_TIMEOUT"), defaultRequestTimeout, false); err != "" {
+		c.Problems = append(c.Problems, invalid("REQUEST_TIMEOUT", getenv("REQUEST_TIMEOUT"), err, "15s"))
 		c.RequestTimeout = defaultRequestTimeout
 	}
-	if c.SecretCacheTTL, err = settings.Duration(getenv("SECRET_CACHE_TTL"), 0, true); err != "" {
-		c.Problems = append(c.Problems, settings.Invalid("SECRET_CACHE_TTL", getenv("SECRET_CACHE_TTL"), err, "30s"))
+	if c.SecretCacheTTL, err = duration(getenv("SECRET_CACHE_TTL"), 0, true); err != "" {
+		c.Problems = append(c.Problems, invalid("SECRET_CACHE_TTL", getenv("SECRET_CACHE_TTL"), err, "30s"))
 	}
 
 	for _, e := range []struct{ endpointVar, endpoint, headerVar, header string }{
 		{"IDENTITY_ENDPOINT", c.IdentityEndpoint, "IDENTITY_HEADER", c.IdentityHeader},
 		{"MSI_ENDPOINT", c.MSIEndpoint, "MSI_SECRET", c.MSISecret},
 	} {
-		if e.header != "" && settings.ClearTextOffMachine(e.endpoint) {
-			c.Problems = append(c.Problems, settings.Invalid(e.endpointVar, e.endpoint,
+		if e.header != "" && clearTextOffMachine(e.endpoint) {
+			c.Problems = append(c.Problems, invalid(e.endpointVar, e.endpoint,
 				"is plain HTTP to another machine: the app would send "+e.headerVar+" across the network in clear text (through HTTP_PROXY, if set). "+
 					"App Service, Functions and Container Apps set an endpoint on this machine; use the value the platform set", "http://localhost:8081/msi/token"))
 		}
 	}
 
-	c.Problems = settings.ReplaceProblems(c.Problems, references)
+	c.Problems = replaceProblems(c.Problems, references)
 	c.Warnings = c.Env.Warnings()
 	// A setting's value is shown on the page and in the log: never a secret
 	// in it, nor a URL's user info or query (a password, a signature).

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/Azure-Samples/keyvault-msi-go/internal/diagnose"
-	"github.com/Azure-Samples/keyvault-msi-go/internal/seen"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/pipeline"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/sources"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -120,7 +120,7 @@ func (c *chain) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (
 	}
 	ae := failed[0]
 	ae.Also = failed[1:]
-	seen.Store(ctx, ae) // for the handler: see withAuthFailure
+	pipeline.Store(ctx, ae) // for the handler: see withAuthFailure
 	return azcore.AccessToken{}, ae
 }
 
@@ -139,7 +139,7 @@ func shownTime(t time.Time) time.Time {
 // ask gets a token from s, or says why s could not, with the last network
 // failure its requests met.
 func ask(ctx context.Context, s *sources.Source, opts policy.TokenRequestOptions) (azcore.AccessToken, *diagnose.AuthError) {
-	ctx, transportErr := seen.Slot[error](ctx)
+	ctx, transportErr := pipeline.Slot[error](ctx)
 	tok, err := s.Cred.GetToken(ctx, opts)
 	if err == nil {
 		return tok, nil

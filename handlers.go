@@ -8,14 +8,14 @@ import (
 	"errors"
 	"html/template"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
-	"github.com/Azure-Samples/keyvault-msi-go/internal/accept"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/diagnose"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/harden"
-	"github.com/Azure-Samples/keyvault-msi-go/internal/loopback"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/refcheck"
 )
 
@@ -76,7 +76,7 @@ func newHandler(logger *slog.Logger, cfg config, local bool, creds *chain, reade
 	addRoutes(mux, logger, cfg, creds, reader, pg)
 	var h http.Handler = harden.RefuseBodies(mux)
 	if local {
-		h = loopback.OnlyLocalNames(h, cfg.LocalNames...)
+		h = harden.OnlyLocalNames(h, cfg.LocalNames...)
 	}
 	return logRequests(logger, harden.Headers(pg.csp, cfg.Host.Name != "", h))
 }
@@ -155,7 +155,7 @@ func (pg *page) render(w http.ResponseWriter, r *http.Request, logger *slog.Logg
 	// The whole page, rendered before a byte is sent: a failed render sends
 	// no half page, and the length spares it chunked encoding.
 	var buf bytes.Buffer
-	if accept.PrefersJSON(r.Header.Get("Accept")) {
+	if prefersJSON(r.Header.Get("Accept")) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		if err := json.NewEncoder(&buf).Encode(v); err != nil {
 			logger.Error("encoding JSON", "error", err)
@@ -173,6 +173,51 @@ func (pg *page) render(w http.ResponseWriter, r *http.Request, logger *slog.Logg
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes()) // a client that hung up needs no answer
+}
+
+// prefersJSON reports whether an Accept header prefers JSON to HTML, read as
+// RFC 9110 section 12.5.1 says: each media range carries a weight (q,
+// default 1; q=0 means "not this"), and the most specific range that
+// matches a type sets its weight. HTML wins a tie and serves a client
+// that accepts neither.
+func prefersJSON(accept string) bool {
+	if accept == "" {
+		return false
+	}
+	jsonWeight, htmlWeight := acceptWeight(accept, "application", "json"), acceptWeight(accept, "text", "html")
+	return jsonWeight > htmlWeight
+}
+
+// acceptWeight is the weight accept gives to typ/sub.
+func acceptWeight(accept, typ, sub string) float64 {
+	best, weight := -1, 0.0 // best: the specificity of the range that set weight
+	for _, part := range strings.Split(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		t, s, _ := strings.Cut(mt, "/")
+		specificity := -1
+		switch {
+		case t == typ && s == sub:
+			specificity = 2
+		case t == typ && s == "*":
+			specificity = 1
+		case t == "*" && s == "*":
+			specificity = 0
+		}
+		if specificity <= best {
+			continue
+		}
+		q := 1.0
+		if v, ok := params["q"]; ok {
+			if q, err = strconv.ParseFloat(v, 64); err != nil || q < 0 || q > 1 {
+				continue
+			}
+		}
+		best, weight = specificity, q
+	}
+	return weight
 }
 
 // logRequests logs one line per request: method, path, status, duration.

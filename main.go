@@ -16,8 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/Azure-Samples/keyvault-msi-go/internal/conncap"
-	"github.com/Azure-Samples/keyvault-msi-go/internal/loopback"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/harden"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/pipeline"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
@@ -117,7 +116,7 @@ func shutdown(srv *http.Server, endViews func(), grace time.Duration) {
 // front end reaches it.
 func listen(addr, port string, local bool) ([]net.Listener, error) {
 	if addr == "" && local {
-		return loopback.Listen(port)
+		return harden.ListenLoopback(port)
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(addr, port))
 	return []net.Listener{ln}, err
@@ -138,7 +137,7 @@ func newServer(handler http.Handler, cfg config, stderr io.Writer) *http.Server 
 		MaxHeaderBytes:    64 << 10,
 		// Idle keep-alives must not use up the file descriptors: at that
 		// limit the server stops accepting and every new client hangs.
-		ConnState: conncap.New(conncap.ForDescriptors()).Track,
+		ConnState: harden.NewConnCap(harden.ConnLimit()).Track,
 		ErrorLog:  slog.NewLogLogger(slog.NewTextHandler(stderr, nil), slog.LevelWarn),
 	}
 }

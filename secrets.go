@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/Azure-Samples/keyvault-msi-go/internal/diagnose"
-	"github.com/Azure-Samples/keyvault-msi-go/internal/seen"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/pipeline"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 )
@@ -162,7 +162,7 @@ func (r *secretReader) get(ctx context.Context) (s secret, err error) {
 			return secret{}, ctx.Err()
 		}
 	}
-	ctx, authFailure := seen.Slot[diagnose.AuthError](ctx)
+	ctx, authFailure := pipeline.Slot[diagnose.AuthError](ctx)
 	resp, err := r.client.GetSecret(ctx, r.name, "", nil)
 	if err != nil {
 		if respErr := (*azcore.ResponseError)(nil); errors.As(err, &respErr) && respErr.StatusCode != http.StatusUnauthorized {

@@ -1,6 +1,7 @@
-// Package harden holds what every response of the app does against a
-// hostile or careless client, whatever the route: security headers, and a
-// request with a body refused at once.
+// Package harden holds what the app's server does against a hostile or
+// careless client, whatever the route: security headers and a request
+// with a body refused at once (this file); a local run kept to the machine
+// it runs on (loopback.go); the connections it holds bounded (conncap.go).
 package harden
 
 import (

@@ -1,6 +1,7 @@
 // Package pipeline says, in one place, what carries every request the app
 // makes to Azure (Key Vault, Entra ID, the identity endpoints): its
-// transport, and the policies each Azure SDK pipeline of the app has.
+// transport, the policies each Azure SDK pipeline of the app has, and the
+// slots that carry what a request met back to where it began.
 package pipeline
 
 import (

@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 
-	"github.com/Azure-Samples/keyvault-msi-go/internal/seen"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
@@ -27,7 +26,7 @@ func (NetworkWatch) Do(req *policy.Request) (*http.Response, error) {
 	if err == nil {
 		return resp, nil
 	}
-	seen.Store(req.Raw().Context(), &err) // for the chain: see its GetToken
+	Store(req.Raw().Context(), &err) // for the chain: see its GetToken
 	if permanentNetworkError(err) {
 		return nil, &permanentError{err}
 	}

@@ -1,4 +1,4 @@
-package conncap
+package harden
 
 import (
 	"bufio"
@@ -36,8 +36,8 @@ func TestANewClientGetsIn(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c := New(max)
-			addr, _, _ := serve(t, c)
+			c := NewConnCap(max)
+			addr, _, _ := serveCapped(t, c)
 			for range tt.closedBefore {
 				conn := dial(t, addr)
 				if err := request(conn, "/ping"); err != nil {
@@ -86,8 +86,8 @@ func TestANewClientGetsIn(t *testing.T) {
 // the new one is the one closed; no request in progress is cut off.
 func TestBusyConnectionsStay(t *testing.T) {
 	t.Parallel()
-	c := New(2)
-	addr, started, release := serve(t, c)
+	c := NewConnCap(2)
+	addr, started, release := serveCapped(t, c)
 	busy := make([]chan error, 2)
 	for i := range busy {
 		conn := dial(t, addr)
@@ -113,7 +113,7 @@ func TestBusyConnectionsStay(t *testing.T) {
 // serve starts an HTTP server on loopback whose ConnState is c's Track,
 // and returns its address, a channel that receives as each /slow request
 // begins, and a func that ends every /slow request.
-func serve(t *testing.T, c *Cap) (string, <-chan struct{}, func()) {
+func serveCapped(t *testing.T, c *ConnCap) (string, <-chan struct{}, func()) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -163,7 +163,7 @@ func request(c net.Conn, path string) error {
 
 // settle waits, for at most 5 s, until c counts open connections, idle of
 // them idle.
-func settle(t *testing.T, c *Cap, open, idle int) {
+func settle(t *testing.T, c *ConnCap, open, idle int) {
 	t.Helper()
 	var got [2]int
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {

@@ -1,13 +1,13 @@
 //go:build unix
 
-package conncap
+package harden
 
 import "syscall"
 
-// ForDescriptors is the cap that leaves room, under the process's limit on
+// ConnLimit is the cap that leaves room, under the process's limit on
 // open files (RLIMIT_NOFILE), for the app's own: the Azure SDK's
 // connections, az's pipes, the listeners.
-func ForDescriptors() int {
+func ConnLimit() int {
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur > 1<<20 {
 		return 1 << 16

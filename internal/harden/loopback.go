@@ -1,9 +1,10 @@
-// Package loopback keeps a local run of the app to the machine it runs on.
-// On a laptop the app reads the secret with the developer's own sign-in,
-// so it must not serve it to the network (anyone on the same café Wi-Fi)
-// nor to a web page the developer visits, which can point a name of its
-// own at 127.0.0.1 (DNS rebinding) and read the answer as same-origin.
-package loopback
+package harden
+
+// A local run of the app is kept to the machine it runs on. On a laptop
+// the app reads the secret with the developer's own sign-in, so it must
+// not serve it to the network (anyone on the same café Wi-Fi) nor to a web
+// page the developer visits, which can point a name of its own at
+// 127.0.0.1 (DNS rebinding) and read the answer as same-origin.
 
 import (
 	"net"
@@ -12,10 +13,10 @@ import (
 	"strings"
 )
 
-// Listen listens on port on the loopback addresses only: 127.0.0.1, and
+// ListenLoopback listens on port on the loopback addresses only: 127.0.0.1, and
 // [::1] where the machine has IPv6 (browsers and curl try localhost's
 // IPv6 address first).
-func Listen(port string) ([]net.Listener, error) {
+func ListenLoopback(port string) ([]net.Listener, error) {
 	v4, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", port))
 	if err != nil {
 		return nil, err

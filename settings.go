@@ -1,8 +1,8 @@
-// Package settings reads the app's settings as a user types them: what is
-// wrong with each (in the words the configuration page shows), an example
-// of a valid one, and the Key Vault references App Service left
-// unresolved in their place.
-package settings
+package main
+
+// The settings as a user types them: what is wrong with each (in the
+// words the configuration page shows), an example of a valid one, and the
+// Key Vault references App Service left unresolved in their place.
 
 import (
 	"cmp"
@@ -16,15 +16,15 @@ import (
 	"github.com/Azure-Samples/keyvault-msi-go/internal/diagnose"
 )
 
-// Invalid is an invalid setting: its variable, the value found, what is
+// invalid is an invalid setting: its variable, the value found, what is
 // wrong with it and an example of a valid one.
-func Invalid(variable, found, problem, example string) diagnose.Setting {
+func invalid(variable, found, problem, example string) diagnose.Setting {
 	return diagnose.Setting{Variable: variable, Found: found, Problem: problem, Example: example}
 }
 
-// FirstSet returns the first of vars that getenv finds set, and its value;
+// firstSet returns the first of vars that getenv finds set, and its value;
 // "" and def when none is.
-func FirstSet(getenv func(string) string, def string, vars ...string) (string, string) {
+func firstSet(getenv func(string) string, def string, vars ...string) (string, string) {
 	for _, v := range vars {
 		if val := getenv(v); val != "" {
 			return v, val
@@ -33,12 +33,12 @@ func FirstSet(getenv func(string) string, def string, vars ...string) (string, s
 	return "", def
 }
 
-// WithoutReferences wraps getenv so that a setting holding a Key Vault
+// withoutReferences wraps getenv so that a setting holding a Key Vault
 // reference reads as unset, and is recorded in found (all but keep, the
 // setting meant to hold one): App Service passes
 // a reference it could not resolve through as text, which must never be
 // used as a vault URL or sent to Entra ID as a credential.
-func WithoutReferences(getenv func(string) string, keep string, found *[]diagnose.Setting) func(string) string {
+func withoutReferences(getenv func(string) string, keep string, found *[]diagnose.Setting) func(string) string {
 	return func(name string) string {
 		v := getenv(name)
 		if name == keep || !diagnose.IsReference(v) {
@@ -52,9 +52,9 @@ func WithoutReferences(getenv func(string) string, keep string, found *[]diagnos
 	}
 }
 
-// ReplaceProblems puts each unresolved reference in place of any problem
+// replaceProblems puts each unresolved reference in place of any problem
 // its setting's emptiness caused.
-func ReplaceProblems(problems, references []diagnose.Setting) []diagnose.Setting {
+func replaceProblems(problems, references []diagnose.Setting) []diagnose.Setting {
 	if len(references) == 0 {
 		return problems
 	}
@@ -67,10 +67,10 @@ func ReplaceProblems(problems, references []diagnose.Setting) []diagnose.Setting
 	return out
 }
 
-// CheckSecretName returns what is wrong with a secret name, or "". Key
+// checkSecretName returns what is wrong with a secret name, or "". Key
 // Vault names objects with 1 to 127 letters, digits and dashes (Key Vault
 // docs, "About keys, secrets, and certificates": object identifiers).
-func CheckSecretName(s string) string {
+func checkSecretName(s string) string {
 	if len(s) > 127 {
 		return "longer than Key Vault's 127 characters"
 	}
@@ -82,9 +82,9 @@ func CheckSecretName(s string) string {
 	return ""
 }
 
-// SuggestSecretName is s with each run of characters Key Vault forbids
+// suggestSecretName is s with each run of characters Key Vault forbids
 // replaced by one dash, as an example of a name it accepts.
-func SuggestSecretName(s string) string {
+func suggestSecretName(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
@@ -102,8 +102,8 @@ func SuggestSecretName(s string) string {
 	return cmp.Or(name, "secret")
 }
 
-// CheckVaultURL returns what is wrong with a vault URL, or "".
-func CheckVaultURL(s string) string {
+// checkVaultURL returns what is wrong with a vault URL, or "".
+func checkVaultURL(s string) string {
 	if s == "" {
 		return "not set: the app does not know which vault to read"
 	}
@@ -139,8 +139,8 @@ func vaultName(s string) bool {
 	return s != ""
 }
 
-// MatchChoice matches v against choices, ignoring case and spaces around it, as azidentity does.
-func MatchChoice(v string, choices []string) (string, bool) {
+// matchChoice matches v against choices, ignoring case and spaces around it, as azidentity does.
+func matchChoice(v string, choices []string) (string, bool) {
 	for _, c := range choices {
 		if strings.EqualFold(strings.TrimSpace(v), c) {
 			return c, true
@@ -149,8 +149,8 @@ func MatchChoice(v string, choices []string) (string, bool) {
 	return "", false
 }
 
-// Duration parses a Go duration such as "15s"; "" means def.
-func Duration(s string, def time.Duration, zeroOK bool) (time.Duration, string) {
+// duration parses a Go duration such as "15s"; "" means def.
+func duration(s string, def time.Duration, zeroOK bool) (time.Duration, string) {
 	if s == "" {
 		return def, ""
 	}
@@ -164,10 +164,10 @@ func Duration(s string, def time.Duration, zeroOK bool) (time.Duration, string) 
 	return d, ""
 }
 
-// ClearTextOffMachine reports whether endpoint is plain HTTP to a host other
+// clearTextOffMachine reports whether endpoint is plain HTTP to a host other
 // than this machine (loopback) or the instance metadata service, whose
 // link-local address never leaves the host's network card.
-func ClearTextOffMachine(endpoint string) bool {
+func clearTextOffMachine(endpoint string) bool {
 	u, err := url.Parse(endpoint)
 	if err != nil || u.Scheme != "http" {
 		return false

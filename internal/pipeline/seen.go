@@ -1,9 +1,10 @@
-// Package seen carries a value up from deep in a request's call chain to
-// where the request began, past layers that keep only an error's text or
+package pipeline
+
+// A slot carries a value up from deep in a request's call chain to where
+// the request began, past layers that keep only an error's text or
 // replace the error: azidentity flattens a token request's transport
 // failure into text, and azcore's retry policy returns the context's own
 // error once the context is done.
-package seen
 
 import (
 	"context"

@@ -1,8 +1,0 @@
-//go:build !unix
-
-package conncap
-
-// ForDescriptors is the cap on Windows, which has no per-process limit on
-// sockets that a server meets first: one generous enough for any load the
-// sample sees, and still a bound.
-func ForDescriptors() int { return 1 << 14 }
