@@ -41,12 +41,15 @@ type config struct {
 	// own sign-in serves the page (see serveLocally).
 	AzureHost bool
 	// ListenAddr is LISTEN_ADDR, where the app listens when set; a local
-	// run answers only to local names and LocalNames wherever it listens.
-	ListenAddr string
-	LocalNames []string
-	// urlCredentials are the user names and passwords in the URLs the user
-	// set (KEY_VAULT_URL, HTTPS_PROXY), which no page or log may show.
-	urlCredentials []string
+	// run answers only to local names wherever it listens, and to the name
+	// Codespaces forwards to its port (CODESPACE_NAME and
+	// GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN, see localNames).
+	ListenAddr                 string
+	Codespace, ForwardedDomain string
+	// vaultSetting is KEY_VAULT_URL (or KEY_VAULT_URI) as the user set it,
+	// whose URL user info no page or log may show, any more than the
+	// proxy's (see secrets).
+	vaultSetting string
 
 	// Problems are invalid settings. They are shown on / with status 500
 	// and never stop the process: /ping answers regardless.
@@ -86,7 +89,7 @@ func loadConfig(getenv func(string) string) config {
 			CertificatePath:    getenv("AZURE_CLIENT_CERTIFICATE_PATH"),
 			CertificatePass:    getenv("AZURE_CLIENT_CERTIFICATE_PASSWORD"),
 			Path:               getenv("PATH"),
-			Host:               diagnose.DetectHost(getenv),
+			Host:               detectHost(getenv),
 		},
 		AuthorityHost: getenv("AZURE_AUTHORITY_HOST"),
 		PowerShell:    pastesInPowerShell(runtime.GOOS, getenv),
@@ -94,7 +97,7 @@ func loadConfig(getenv func(string) string) config {
 	}
 	c.PortVar, c.Port = firstSet(getenv, defaultPort, "PORT", "FUNCTIONS_CUSTOMHANDLER_PORT", "HTTP_PLATFORM_PORT")
 	c.AzureHost = azureHost(getenv, c)
-	c.ListenAddr, c.LocalNames = getenv("LISTEN_ADDR"), harden.ForwardedNames(getenv, c.Port)
+	c.ListenAddr, c.Codespace, c.ForwardedDomain = getenv("LISTEN_ADDR"), getenv("CODESPACE_NAME"), getenv("GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN")
 	c.ProxyVar, c.Proxy = firstSet(getenv, "", "HTTPS_PROXY", "https_proxy")
 
 	if err := checkSecretName(c.SecretName); err != "" {
@@ -105,7 +108,7 @@ func loadConfig(getenv func(string) string) config {
 	if vault == "" && getenv("KEY_VAULT_URI") != "" {
 		vaultVar, vault = "KEY_VAULT_URI", getenv("KEY_VAULT_URI")
 	}
-	c.urlCredentials = append(diagnose.URLCredentials(vault), diagnose.URLCredentials(c.Proxy)...)
+	c.vaultSetting = vault
 	if err := checkVaultURL(vault); err != "" {
 		c.Problems = append(c.Problems, invalid(vaultVar, vault, err, exampleVaultURL))
 	} else {
@@ -166,6 +169,45 @@ func azureHost(getenv func(string) string, c config) bool {
 		getenv("KUBERNETES_SERVICE_HOST") != "" || getenv("AZURE_TOKEN_CREDENTIALS") == "ManagedIdentityCredential"
 }
 
+// detectHost reads the platforms' own variables: App Service sets
+// WEBSITE_SITE_NAME and WEBSITE_RESOURCE_GROUP (App Service docs,
+// "Environment variables and app settings reference"); a function app
+// also FUNCTIONS_WORKER_RUNTIME (Azure Functions docs, "App settings
+// reference"), which Flex Consumption keeps out of app settings, and its
+// host gives a custom handler FUNCTIONS_CUSTOMHANDLER_PORT
+// (Azure/azure-functions-host, HttpWorkerConstants); Container Apps sets
+// CONTAINER_APP_NAME and CONTAINER_APP_REVISION (Container Apps docs,
+// "Manage environment variables": built-in variables).
+func detectHost(getenv func(string) string) diagnose.Host {
+	h := detectAzureHost(getenv)
+	h.Container = getenv("CODESPACES") == "true" || getenv("REMOTE_CONTAINERS") == "true"
+	if getenv("KUBERNETES_SERVICE_HOST") != "" { // set in every pod (Kubernetes docs, "Service": environment variables)
+		h.Pod, h.Namespace = getenv("HOSTNAME"), getenv("POD_NAMESPACE")
+	}
+	return h
+}
+
+func detectAzureHost(getenv func(string) string) diagnose.Host {
+	containerApp, revision := getenv("CONTAINER_APP_NAME"), getenv("CONTAINER_APP_REVISION")
+	site, rg := getenv("WEBSITE_SITE_NAME"), getenv("WEBSITE_RESOURCE_GROUP")
+	functions := getenv("FUNCTIONS_WORKER_RUNTIME") != "" || getenv("FUNCTIONS_CUSTOMHANDLER_PORT") != ""
+	switch {
+	case containerApp != "":
+		return diagnose.Host{Name: "Container Apps", Group: "containerapp", App: containerApp, Revision: revision}
+	case site != "" && functions:
+		return diagnose.Host{Name: "Azure Functions", Group: "functionapp", App: site, RG: rg}
+	case site != "":
+		return diagnose.Host{Name: "App Service", Group: "webapp", App: site, RG: rg}
+	}
+	return diagnose.Host{}
+}
+
+// localNames are the names besides localhost a local run answers to: the
+// one Codespaces forwards to its port.
+func (c config) localNames() []string {
+	return harden.ForwardedNames(c.Codespace, c.ForwardedDomain, c.Port)
+}
+
 // serveLocally reports whether the app serves this machine only (loopback,
 // local names): when a developer's own sign-in (az, azd, pwsh) reads the
 // secret, whatever the host's variables say, for the page is theirs; and
@@ -218,7 +260,8 @@ func (c config) secrets() []string {
 		resolved = ""
 	}
 	secrets := []string{c.IdentityHeader, c.MSISecret, c.ClientSecret, c.CertificatePass, proxyPassword, resolved}
-	return append(secrets, c.urlCredentials...)
+	secrets = append(secrets, diagnose.URLCredentials(c.vaultSetting)...)
+	return append(secrets, diagnose.URLCredentials(c.Proxy)...)
 }
 
 // pastesInPowerShell: on Windows, the page's reader pastes into

@@ -76,7 +76,7 @@ func newHandler(logger *slog.Logger, cfg config, local bool, creds *chain, reade
 	addRoutes(mux, logger, cfg, creds, reader, pg)
 	var h http.Handler = harden.RefuseBodies(mux)
 	if local {
-		h = harden.OnlyLocalNames(h, cfg.LocalNames...)
+		h = harden.OnlyLocalNames(h, cfg.localNames()...)
 	}
 	return logRequests(logger, harden.Headers(pg.csp, cfg.Host.Name != "", h))
 }

@@ -79,7 +79,9 @@ func TestShutdownEndsWhatViewsStarted(t *testing.T) {
 			case <-time.After(grace + 10*time.Second):
 				t.Fatalf("serve has not returned %v after SIGTERM; the grace is %v", time.Since(start), grace)
 			}
-			if took := time.Since(start); took > grace+time.Second {
+			// Within the grace, give or take what a busy machine adds; a
+			// shutdown that waited on az would take until REQUEST_TIMEOUT (30 s).
+			if took := time.Since(start); took > grace+5*time.Second {
 				t.Errorf("shutdown took %v; want it within the grace, %v", took, grace)
 			}
 			select {

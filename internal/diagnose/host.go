@@ -21,50 +21,6 @@ type Host struct {
 	Container bool
 }
 
-// DetectHost reads the platforms' own variables: App Service sets
-// WEBSITE_SITE_NAME and WEBSITE_RESOURCE_GROUP (App Service docs,
-// "Environment variables and app settings reference"); a function app
-// also FUNCTIONS_WORKER_RUNTIME (Azure Functions docs, "App settings
-// reference"), which Flex Consumption keeps out of app settings, and its
-// host gives a custom handler FUNCTIONS_CUSTOMHANDLER_PORT
-// (Azure/azure-functions-host, HttpWorkerConstants); Container Apps sets
-// CONTAINER_APP_NAME and CONTAINER_APP_REVISION (Container Apps docs,
-// "Manage environment variables": built-in variables).
-func DetectHost(getenv func(string) string) Host {
-	h := detectAzureHost(getenv)
-	h.Container = getenv("CODESPACES") == "true" || getenv("REMOTE_CONTAINERS") == "true"
-	if getenv("KUBERNETES_SERVICE_HOST") != "" { // set in every pod (Kubernetes docs, "Service": environment variables)
-		h.Pod, h.Namespace = getenv("HOSTNAME"), getenv("POD_NAMESPACE")
-	}
-	return h
-}
-
-func detectAzureHost(getenv func(string) string) Host {
-	containerApp, revision := getenv("CONTAINER_APP_NAME"), getenv("CONTAINER_APP_REVISION")
-	site, rg := getenv("WEBSITE_SITE_NAME"), getenv("WEBSITE_RESOURCE_GROUP")
-	functions := getenv("FUNCTIONS_WORKER_RUNTIME") != "" || getenv("FUNCTIONS_CUSTOMHANDLER_PORT") != ""
-	switch {
-	case containerApp != "":
-		return Host{Name: "Container Apps", Group: "containerapp", App: containerApp, Revision: revision}
-	case site != "" && functions:
-		return Host{Name: "Azure Functions", Group: "functionapp", App: site, RG: rg}
-	case site != "":
-		return Host{Name: "App Service", Group: "webapp", App: site, RG: rg}
-	}
-	return Host{}
-}
-
-// IdentityName is what the page calls the host's managed identity. The
-// identity endpoint's variables are App Service's protocol, which
-// Functions and Container Apps speak too: on an unknown host they are
-// taken for App Service.
-func (h Host) IdentityName() string {
-	if h.Name == "" {
-		return "App Service managed identity"
-	}
-	return h.Name + " managed identity"
-}
-
 // az is the host's az command group; App Service's on an unknown host.
 func (h Host) az() string {
 	if h.Group == "" {

@@ -68,11 +68,13 @@ const notLocal = "This local run of the app answers only to localhost and IP add
 	"(or, with LISTEN_ADDR set, this machine's IP address) instead.\n"
 
 // ForwardedNames are the names a development environment forwards to this
-// machine's port: Codespaces' https://<CODESPACE_NAME>-<port>.<domain>
-// (GitHub docs, "Default environment variables for your codespace").
-func ForwardedNames(getenv func(string) string, port string) []string {
-	if cs, domain := getenv("CODESPACE_NAME"), getenv("GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN"); cs != "" && domain != "" {
-		return []string{cs + "-" + port + "." + domain}
+// machine's port: Codespaces' https://<CODESPACE_NAME>-<port>.<domain>,
+// from codespace and domain, its CODESPACE_NAME and
+// GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN (GitHub docs, "Default
+// environment variables for your codespace").
+func ForwardedNames(codespace, domain, port string) []string {
+	if codespace != "" && domain != "" {
+		return []string{codespace + "-" + port + "." + domain}
 	}
 	return nil
 }

@@ -73,7 +73,7 @@ func ManagedIdentity(cfg Env, opts azcore.ClientOptions) Source {
 	if cfg.ClientSecret == "" && cfg.CertificatePath == "" {
 		clientID = cfg.ClientID
 	}
-	name := cfg.Host.IdentityName()
+	name := identityName(cfg.Host)
 	switch {
 	case cfg.IdentityEndpoint != "" && cfg.IdentityHeader != "":
 		return azidentityMI(name, "(2019-08-01)", cfg.IdentityEndpoint, clientID, opts)
@@ -103,6 +103,17 @@ func ManagedIdentity(cfg Env, opts azcore.ClientOptions) Source {
 		why = "IDENTITY_ENDPOINT and IDENTITY_HEADER (or MSI_ENDPOINT and MSI_SECRET) are not set: the " + cfg.Host.Name + " app's managed identity is off"
 	}
 	return Source{Name: name, TypeName: "ManagedIdentityCredential", Skipped: why}
+}
+
+// identityName is what the page calls the host's managed identity. The
+// identity endpoint's variables are App Service's protocol, which
+// Functions and Container Apps speak too: on an unknown host they are
+// taken for App Service.
+func identityName(h diagnose.Host) string {
+	if h.Name == "" {
+		return "App Service managed identity"
+	}
+	return h.Name + " managed identity"
 }
 
 // userAssigned is a managed identity's name for its user-assigned kind:
