@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/Azure-Samples/keyvault-msi-go/internal/diagnose"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/pipeline"
+
 	"github.com/Azure-Samples/keyvault-msi-go/internal/harden"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/legacymsi"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
@@ -136,7 +138,7 @@ func renderedView(b *testing.B, s *standin.Server) (*page, view) {
 	if failed != nil {
 		b.Fatal(failed.log)
 	}
-	return pg, view{Secret: &sec, Principal: creds.Principal(), Sources: creds.statuses(nil)}
+	return pg, view{Secret: &sec, Principal: creds.Principal(), Sources: creds.statuses(nil, diagnose.SourceDetail)}
 }
 
 // sideBySide loads a and b in alternating rounds and returns the totals.
@@ -377,7 +379,7 @@ func BenchmarkFailFast(b *testing.B) {
 type unreachableIMDS struct{ next *http.Client }
 
 func (u unreachableIMDS) Do(r *http.Request) (*http.Response, error) {
-	if r.URL.Hostname() == diagnose.IMDSAddress {
+	if r.URL.Hostname() == pipeline.IMDSAddress {
 		<-r.Context().Done()
 		return nil, r.Context().Err()
 	}

@@ -26,6 +26,9 @@ type config struct {
 	// The identity's environment (IDENTITY_ENDPOINT, AZURE_CLIENT_ID, …,
 	// the host), as the credential sources read it.
 	sources.Env
+	// Host is the Azure service the app runs on, from its own variables
+	// (detectHost), whose names the page's fixes use.
+	Host          diagnose.Host
 	AuthorityHost string // AZURE_AUTHORITY_HOST: Entra ID's host, for sovereign clouds
 	// PowerShell: the page writes its commands for PowerShell (see pastesInPowerShell).
 	PowerShell bool
@@ -89,12 +92,13 @@ func loadConfig(getenv func(string) string) config {
 			CertificatePath:    getenv("AZURE_CLIENT_CERTIFICATE_PATH"),
 			CertificatePass:    getenv("AZURE_CLIENT_CERTIFICATE_PASSWORD"),
 			Path:               getenv("PATH"),
-			Host:               detectHost(getenv),
 		},
+		Host:          detectHost(getenv),
 		AuthorityHost: getenv("AZURE_AUTHORITY_HOST"),
 		PowerShell:    pastesInPowerShell(runtime.GOOS, getenv),
 		Reference:     getenv(referenceSetting),
 	}
+	c.HostName = c.Host.Name // what the sources say of the host
 	c.PortVar, c.Port = firstSet(getenv, defaultPort, "PORT", "FUNCTIONS_CUSTOMHANDLER_PORT", "HTTP_PLATFORM_PORT")
 	c.AzureHost = azureHost(getenv, c)
 	c.ListenAddr, c.Codespace, c.ForwardedDomain = getenv("LISTEN_ADDR"), getenv("CODESPACE_NAME"), getenv("GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN")

@@ -6,7 +6,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/Azure-Samples/keyvault-msi-go/internal/diagnose"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/pipeline"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/sources"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -33,7 +32,7 @@ type chain struct {
 // that failed before its source gave it.
 type issued struct {
 	principal  principal
-	passedOver []*diagnose.AuthError
+	passedOver []*sources.AuthError
 }
 
 // newChain builds the chain for cfg. opts reach every source's HTTP
@@ -102,9 +101,9 @@ func (c *chain) developerSignIn() bool {
 // concurrent callers wait for one request.
 func (c *chain) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
 	if c.active == nil {
-		return azcore.AccessToken{}, &diagnose.AuthError{}
+		return azcore.AccessToken{}, &sources.AuthError{}
 	}
-	var failed []*diagnose.AuthError
+	var failed []*sources.AuthError
 	for _, s := range append([]*sources.Source{c.active}, c.fallbacks...) {
 		tok, ae := ask(ctx, s, opts)
 		if ae == nil {
@@ -138,13 +137,13 @@ func shownTime(t time.Time) time.Time {
 
 // ask gets a token from s, or says why s could not, with the last network
 // failure its requests met.
-func ask(ctx context.Context, s *sources.Source, opts policy.TokenRequestOptions) (azcore.AccessToken, *diagnose.AuthError) {
+func ask(ctx context.Context, s *sources.Source, opts policy.TokenRequestOptions) (azcore.AccessToken, *sources.AuthError) {
 	ctx, transportErr := pipeline.Slot[error](ctx)
 	tok, err := s.Cred.GetToken(ctx, opts)
 	if err == nil {
 		return tok, nil
 	}
-	ae := &diagnose.AuthError{Failed: &diagnose.Source{Name: s.Name, TypeName: s.TypeName}, Err: err}
+	ae := &sources.AuthError{Failed: s, Err: err}
 	if t := transportErr(); t != nil {
 		ae.Transport = *t
 	}
@@ -164,8 +163,8 @@ func (c *chain) Principal() *principal {
 // policy replaces any error with the context's own once the context is
 // done, so a token request that timed out would otherwise read as Key
 // Vault's timeout.
-func withAuthFailure(failed func() *diagnose.AuthError, err error) error {
-	var ae *diagnose.AuthError
+func withAuthFailure(failed func() *sources.AuthError, err error) error {
+	var ae *sources.AuthError
 	if f := failed(); f != nil && err != nil && !errors.As(err, &ae) {
 		return errors.Join(f, err)
 	}
@@ -180,20 +179,20 @@ type sourceStatus struct {
 }
 
 // statuses lists the chain's sources as they stand for a view: the sources
-// whose errors err holds failed; with no err, the developer tools passed
-// over for the last token failed; the source that issued the last token
-// is used; any other is configured.
-func (c *chain) statuses(err error) []sourceStatus {
+// whose errors err holds failed, each with detail's words for its error;
+// with no err, the developer tools passed over for the last token failed;
+// the source that issued the last token is used; any other is configured.
+func (c *chain) statuses(err error, detail func(error) string) []sourceStatus {
 	var p *principal
 	l := c.last.Load()
 	if l != nil {
 		p = &l.principal
 	}
 	failed := map[string]error{}
-	var ae *diagnose.AuthError
+	var ae *sources.AuthError
 	switch {
 	case errors.As(err, &ae) && ae.Failed != nil:
-		for _, a := range append([]*diagnose.AuthError{ae}, ae.Also...) {
+		for _, a := range append([]*sources.AuthError{ae}, ae.Also...) {
 			failed[a.Failed.Name] = a.Err
 		}
 	case err == nil && l != nil:
@@ -208,7 +207,7 @@ func (c *chain) statuses(err error) []sourceStatus {
 		case s.Skipped != "":
 			out = append(out, sourceStatus{s.Name, "skipped", s.Skipped})
 		case failed[s.Name] != nil:
-			out = append(out, sourceStatus{s.Name, "failed", diagnose.SourceDetail(failed[s.Name])})
+			out = append(out, sourceStatus{s.Name, "failed", detail(failed[s.Name])})
 		case p != nil && p.Source == s.Name:
 			out = append(out, sourceStatus{s.Name, "used", ""})
 		case s != c.active:

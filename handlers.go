@@ -111,7 +111,7 @@ func handleSecret(logger *slog.Logger, cfg config, creds *chain, reader *secretR
 	case len(cfg.Problems) > 0 || reader == nil:
 		known.Problem = diagnose.Configuration(cfg.Problems, cfg.facts(nil))
 	case creds.active == nil:
-		known = view{Problem: diagnose.NoIdentity(cfg.facts(nil)), Sources: creds.statuses(nil)}
+		known = view{Problem: diagnose.NoIdentity(cfg.facts(nil)), Sources: creds.statuses(nil, diagnose.SourceDetail)}
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
@@ -123,7 +123,7 @@ func handleSecret(logger *slog.Logger, cfg config, creds *chain, reader *secretR
 		ctx, cancel := context.WithTimeout(r.Context(), cfg.RequestTimeout)
 		defer cancel()
 		s, failed := reader.Read(ctx)
-		v := view{Principal: creds.Principal(), Sources: creds.statuses(nil)}
+		v := view{Principal: creds.Principal(), Sources: creds.statuses(nil, diagnose.SourceDetail)}
 		if failed != nil {
 			v.Problem, v.Sources = failed.problem, failed.sources
 			if errors.Is(context.Cause(ctx), errStopping) {

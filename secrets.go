@@ -198,8 +198,8 @@ func explainFailure(cfg config, creds *chain) func(error) *failure {
 		p := creds.Principal()
 		f := &failure{
 			problem: diagnose.Explain(err, cfg.facts(p)),
-			sources: creds.statuses(err),
-			log:     r.Text(diagnose.FirstLine(err.Error())),
+			sources: creds.statuses(err, diagnose.SourceDetail),
+			log:     r.Text(pipeline.FirstLine(err.Error())),
 		}
 		for i := range f.sources {
 			f.sources[i].Detail = r.Text(f.sources[i].Detail)

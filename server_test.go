@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
 	"io"
 	"maps"
 	"net"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/Azure-Samples/keyvault-msi-go/internal/standin"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 )

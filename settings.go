@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/Azure-Samples/keyvault-msi-go/internal/pipeline"
+
 	"github.com/Azure-Samples/keyvault-msi-go/internal/diagnose"
 )
 
@@ -174,7 +176,7 @@ func clearTextOffMachine(endpoint string) bool {
 	}
 	host := u.Hostname()
 	if ip := net.ParseIP(host); ip != nil {
-		return !ip.IsLoopback() && host != diagnose.IMDSAddress
+		return !ip.IsLoopback() && host != pipeline.IMDSAddress
 	}
 	return host != "localhost"
 }

@@ -3,6 +3,8 @@ package diagnose
 import (
 	"regexp"
 	"strings"
+
+	"github.com/Azure-Samples/keyvault-msi-go/internal/pipeline"
 )
 
 // azdRules classify what the Azure Developer CLI wrote on stderr (its
@@ -46,7 +48,7 @@ func (x explainer) azdNotLoggedIn(string) *Problem {
 func (x explainer) azdLoginExpired(msg string) *Problem {
 	return &Problem{
 		Title: "the sign-in has expired",
-		Cause: "The Azure Developer CLI's sign-in is no longer valid: " + FirstLine(strings.TrimPrefix(msg, "ERROR: ")),
+		Cause: "The Azure Developer CLI's sign-in is no longer valid: " + pipeline.FirstLine(strings.TrimPrefix(msg, "ERROR: ")),
 		Fixes: []Fix{{Text: "Sign in again, for Key Vault:", Command: x.azdLogin("--scope", "https://vault.azure.net/.default")}},
 	}
 }

@@ -3,6 +3,8 @@ package diagnose
 import (
 	"regexp"
 	"strings"
+
+	"github.com/Azure-Samples/keyvault-msi-go/internal/pipeline"
 )
 
 // cliRules classify what the Azure CLI wrote on stderr, first match wins.
@@ -70,7 +72,7 @@ func (x explainer) cliNotLoggedIn(string) *Problem {
 func (x explainer) cliLoginExpired(stderr string) *Problem {
 	return &Problem{
 		Title: "the sign-in has expired",
-		Cause: "The Azure CLI's sign-in is no longer valid: " + FirstLine(strings.TrimPrefix(stderr, "ERROR: ")),
+		Cause: "The Azure CLI's sign-in is no longer valid: " + pipeline.FirstLine(strings.TrimPrefix(stderr, "ERROR: ")),
 		Fixes: []Fix{{Text: "Sign in again, for Key Vault:", Command: x.azLogin("--scope", "https://vault.azure.net/.default")}},
 	}
 }
@@ -78,7 +80,7 @@ func (x explainer) cliLoginExpired(stderr string) *Problem {
 func (x explainer) cliTenantNotFound(stderr string) *Problem {
 	return &Problem{
 		Title: "the tenant does not exist",
-		Cause: "The Azure CLI was asked for a token in a tenant that does not exist: " + FirstLine(strings.TrimPrefix(stderr, "ERROR: ")),
+		Cause: "The Azure CLI was asked for a token in a tenant that does not exist: " + pipeline.FirstLine(strings.TrimPrefix(stderr, "ERROR: ")),
 		Fixes: []Fix{{Text: "Set AZURE_TENANT_ID to the vault's tenant, or unset it:", Command: cmd("az", "keyvault", "show", "--name", x.vaultName(), "--query", "properties.tenantId", "-o", "tsv")}},
 	}
 }

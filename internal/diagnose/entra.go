@@ -6,7 +6,8 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
-	"strings"
+
+	"github.com/Azure-Samples/keyvault-msi-go/internal/pipeline"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 )
@@ -34,7 +35,7 @@ func readEntraAnswer(r *http.Response) entraAnswer {
 	if json.Unmarshal(body, &v) != nil {
 		return a
 	}
-	a.Error, a.Desc = v.Error, FirstLine(v.Desc)
+	a.Error, a.Desc = v.Error, pipeline.FirstLine(v.Desc)
 	if len(v.ErrorCodes) > 0 {
 		a.Code = v.ErrorCodes[0]
 	} else if m := aadstsCode.FindStringSubmatch(v.Desc); m != nil {
@@ -163,11 +164,4 @@ func (x explainer) tenantMismatch(s *Source, detail string) *Problem {
 		p.Fixes = []Fix{x.settingFix("Use a service principal of the vault's tenant: set AZURE_TENANT_ID to it, with that tenant's AZURE_CLIENT_ID and secret.", "AZURE_TENANT_ID", tenant)}
 	}
 	return p
-}
-
-// FirstLine is msg's first line, trimmed: Entra ID and Key Vault append
-// trace IDs and links on lines of their own.
-func FirstLine(msg string) string {
-	first, _, _ := strings.Cut(strings.ReplaceAll(msg, "\r\n", "\n"), "\n")
-	return strings.TrimSpace(first)
 }

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/Azure-Samples/keyvault-msi-go/internal/pipeline"
+
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 )
 
@@ -109,14 +111,10 @@ func (x explainer) imdsProblem(s *Source, detail string, a identityAnswer) *Prob
 		return p
 	}
 	p.Title = s.Name + ": the instance metadata service did not answer"
-	p.Cause = "AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential asks for the virtual machine's identity, and the instance metadata service (" + IMDSAddress + ") failed: " + detail
+	p.Cause = "AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential asks for the virtual machine's identity, and the instance metadata service (" + pipeline.IMDSAddress + ") failed: " + detail
 	p.Fixes = []Fix{{Text: "Off an Azure virtual machine there is no instance metadata service: let the app choose its source again.", Command: cmd("unset", "AZURE_TOKEN_CREDENTIALS")}}
 	return p
 }
-
-// IMDSAddress is the instance metadata service's fixed address, which
-// MSAL builds in (apps/managedidentity: imdsDefaultEndpoint).
-const IMDSAddress = "169.254.169.254"
 
 // identityByClientID is a command substitution that finds the resource ID
 // of the user-assigned identity with the given client ID, which az's

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/Azure-Samples/keyvault-msi-go/internal/pipeline"
+
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 )
@@ -169,7 +171,7 @@ func (x explainer) compoundIdentityDenied(a vaultAnswer) *Problem {
 	return &Problem{
 		Title: "Key Vault denied access (access policy for an application)",
 		Cause: "The vault " + x.vaultName() + " uses access policies, and the one naming the principal " + oid +
-			" names an application beside it (a compound identity: " + FirstLine(a.Message) + "). Such a policy lets the principal in only on that application's behalf, so a request of its own is refused.",
+			" names an application beside it (a compound identity: " + pipeline.FirstLine(a.Message) + "). Such a policy lets the principal in only on that application's behalf, so a request of its own is refused.",
 		Fixes: []Fix{fix},
 	}
 }
@@ -178,7 +180,7 @@ func (x explainer) forbidden(a vaultAnswer) *Problem {
 	oid, _ := x.assignee()
 	return &Problem{
 		Title: "Key Vault denied access",
-		Cause: "Key Vault refused the principal " + oid + " (" + FirstLine(a.Message) + ").",
+		Cause: "Key Vault refused the principal " + oid + " (" + pipeline.FirstLine(a.Message) + ").",
 		Fixes: []Fix{x.roleAssignmentFix(a), x.accessPolicyFix()},
 	}
 }
@@ -227,7 +229,7 @@ func (x explainer) secretNotFound(vaultAnswer) *Problem {
 func (x explainer) tokenRejected(a vaultAnswer) *Problem {
 	return &Problem{
 		Title: "Key Vault rejected the token",
-		Cause: "Key Vault did not accept the token: " + FirstLine(a.Message),
+		Cause: "Key Vault did not accept the token: " + pipeline.FirstLine(a.Message),
 		Fixes: []Fix{{
 			Text:    "A token from another tenant or for another audience is refused. Find the vault's tenant, then sign in there (AZURE_TENANT_ID, or az login --tenant).",
 			Command: cmd("az", "keyvault", "show", "--name", x.vaultName(), "--query", "properties.tenantId", "-o", "tsv"),
@@ -255,7 +257,7 @@ func (x explainer) vaultFailed(e *azcore.ResponseError, a vaultAnswer) *Problem 
 	}
 	return &Problem{
 		Title: "Key Vault refused the request",
-		Cause: fmt.Sprintf("Key Vault answered %d %s (%s): %s", e.StatusCode, http.StatusText(e.StatusCode), a.Code, FirstLine(a.Message)),
+		Cause: fmt.Sprintf("Key Vault answered %d %s (%s): %s", e.StatusCode, http.StatusText(e.StatusCode), a.Code, pipeline.FirstLine(a.Message)),
 		Fixes: []Fix{{
 			Text:    "Check KEY_VAULT_URL and SECRET_NAME against the vault.",
 			Command: cmd("az", "keyvault", "secret", "show", "--vault-name", x.vaultName(), "--name", x.cfg.SecretName, "--query", "id"),

@@ -29,7 +29,7 @@ func (x explainer) networkProblem(err error) *Problem {
 	case pipeline.TooLarge(err) != nil:
 		return x.tooLargeProblem(pipeline.TooLarge(err).Origin)
 	case errors.As(err, &opErr) && opErr.Op == "proxyconnect":
-		return x.proxyProblem(host, "The proxy could not be reached", "it did not answer: "+FirstLine(opErr.Err.Error()))
+		return x.proxyProblem(host, "The proxy could not be reached", "it did not answer: "+pipeline.FirstLine(opErr.Err.Error()))
 	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
 		return x.dnsProblem(dnsErr.Name)
 	case pipeline.Untrusted(err) != nil:
@@ -37,7 +37,7 @@ func (x explainer) networkProblem(err error) *Problem {
 	case x.cfg.Proxy != "" && urlErr != nil && !errors.As(urlErr.Err, &opErr):
 		// Go reports a proxy's refusal of CONNECT as the bare status text
 		// (net/http's transport: errors.New of the status).
-		return x.proxyProblem(host, "The proxy failed the request", "it answered: "+FirstLine(urlErr.Err.Error()))
+		return x.proxyProblem(host, "The proxy failed the request", "it answered: "+pipeline.FirstLine(urlErr.Err.Error()))
 	}
 	return nil
 }

@@ -13,9 +13,7 @@
 package diagnose
 
 import (
-	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -23,6 +21,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/Azure-Samples/keyvault-msi-go/internal/pipeline"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/sources"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
@@ -81,41 +82,12 @@ func (p Principal) PrincipalType() string {
 	return "ServicePrincipal"
 }
 
-// Source is a credential source as a diagnosis names it: what the page
-// calls it, and its azidentity type name (AZURE_TOKEN_CREDENTIALS's).
-type Source struct {
-	Name, TypeName string
-}
-
-// AuthError is the credential chain's failure: no source configured
-// (Failed is nil), or the source that failed and its error. Transport is
-// the last network failure of the source's requests, as NetworkWatch saw
-// it: azidentity keeps only its text in Err.
-type AuthError struct {
-	Failed    *Source
-	Err       error
-	Transport error
-	// Also are the developer tools asked after Failed, in order, when
-	// Failed is one: each failed too.
-	Also []*AuthError
-}
-
-func (e *AuthError) Error() string {
-	if e.Failed == nil {
-		return "no credential source is configured"
-	}
-	msg := e.Failed.Name + ": " + e.Err.Error()
-	for _, a := range e.Also {
-		msg += "; " + a.Error()
-	}
-	return msg
-}
-
-func (e *AuthError) Unwrap() []error { return []error{e.Err, e.Transport} }
-
-// NonRetriable tells azcore's retry policy not to try again: the source has
-// already retried what can be retried.
-func (*AuthError) NonRetriable() {}
+// Source and AuthError are the credential chain's, which the diagnosis
+// reads: the chain imports nothing of the pages.
+type (
+	Source    = sources.Source
+	AuthError = sources.AuthError
+)
 
 // SDKPanic is a panic in the Azure SDK while it read an upstream's
 // answer, recovered: the answer was malformed in a way the SDK does not
@@ -233,7 +205,7 @@ func (x explainer) explain(err error) *Problem {
 	case errors.As(err, &sdkPanic):
 		return &Problem{
 			Title: "Key Vault's answer could not be read",
-			Cause: "The server at " + x.cfg.VaultURL + " answered in a shape Key Vault never uses, and the Azure SDK failed on it (" + FirstLine(err.Error()) +
+			Cause: "The server at " + x.cfg.VaultURL + " answered in a shape Key Vault never uses, and the Azure SDK failed on it (" + pipeline.FirstLine(err.Error()) +
 				"). A proxy or a server other than Key Vault may be answering for the vault's name.",
 			Fixes: []Fix{{Text: "See what answers for the vault: Key Vault's own answer names login.microsoftonline.com and a tenant in its WWW-Authenticate header.", Command: cmd("curl", "-sSI", x.cfg.VaultURL)}},
 		}
@@ -244,7 +216,7 @@ func (x explainer) explain(err error) *Problem {
 	case strings.Contains(err.Error(), "doesn't match the requested domain"):
 		return &Problem{
 			Title: "Key Vault's challenge names another domain",
-			Cause: "The server at " + x.cfg.VaultURL + " asked for a token for a resource outside the vault's domain. azsecrets refuses, so that a token is never sent to the wrong host: " + FirstLine(err.Error()),
+			Cause: "The server at " + x.cfg.VaultURL + " asked for a token for a resource outside the vault's domain. azsecrets refuses, so that a token is never sent to the wrong host: " + pipeline.FirstLine(err.Error()),
 			Fixes: []Fix{{
 				Text:    "Set KEY_VAULT_URL to the vault's own URL, https://<vault>.vault.azure.net/, not a custom domain or proxy name:",
 				Command: cmd("az", "keyvault", "show", "--name", x.vaultName(), "--query", "properties.vaultUri", "-o", "tsv"),
@@ -253,7 +225,7 @@ func (x explainer) explain(err error) *Problem {
 	}
 	return &Problem{
 		Title: "Key Vault could not be reached",
-		Cause: FirstLine(err.Error()),
+		Cause: pipeline.FirstLine(err.Error()),
 		Fixes: []Fix{{Text: "Check that this machine reaches the vault:", Command: cmd("curl", "-sSI", x.cfg.VaultURL)}},
 	}
 }
@@ -448,29 +420,5 @@ func responseReason(r *http.Response) string {
 	if err != nil {
 		return ""
 	}
-	return ErrorDescription(body)
-}
-
-// ErrorDescription extracts the human part of an error body: OAuth's
-// error_description (its first line: Entra ID appends trace IDs), App
-// Service's identity endpoint's Message ({"StatusCode":400,"Message":"No
-// MSI found for specified ClientId/ResourceId.",…}; MicrosoftDocs/azure-docs
-// #43543), else OAuth's error.
-func ErrorDescription(body []byte) string {
-	var e struct {
-		Error       json.RawMessage `json:"error"`
-		Description string          `json:"error_description"`
-		Message     string          `json:"Message"`
-	}
-	if json.Unmarshal(body, &e) != nil {
-		return ""
-	}
-	if d := FirstLine(cmp.Or(e.Description, e.Message)); d != "" {
-		return d
-	}
-	var s string
-	if json.Unmarshal(e.Error, &s) == nil {
-		return s
-	}
-	return ""
+	return pipeline.ErrorDescription(body)
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/Azure-Samples/keyvault-msi-go/internal/pipeline"
+
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
@@ -95,8 +97,8 @@ func TestErrorDescription(t *testing.T) {
 		`{"error":"invalid_request"}`: "invalid_request",
 		`not json`:                    "",
 	} {
-		if got := ErrorDescription([]byte(body)); got != want {
-			t.Errorf("ErrorDescription(%s) = %q; want %q", body, got, want)
+		if got := pipeline.ErrorDescription([]byte(body)); got != want {
+			t.Errorf("pipeline.ErrorDescription(%s) = %q; want %q", body, got, want)
 		}
 	}
 }

@@ -3,6 +3,8 @@ package diagnose
 import (
 	"regexp"
 	"strings"
+
+	"github.com/Azure-Samples/keyvault-msi-go/internal/pipeline"
 )
 
 // pwshRules classify what Azure PowerShell wrote on stderr, first match
@@ -55,7 +57,7 @@ func (x explainer) pwshNoModule(string) *Problem {
 func (x explainer) pwshLoginExpired(msg string) *Problem {
 	return &Problem{
 		Title: "the sign-in has expired",
-		Cause: "Azure PowerShell's sign-in is no longer valid: " + FirstLine(strings.TrimPrefix(msg, "Get-AzAccessToken: ")),
+		Cause: "Azure PowerShell's sign-in is no longer valid: " + pipeline.FirstLine(strings.TrimPrefix(msg, "Get-AzAccessToken: ")),
 		Fixes: []Fix{{Text: "In PowerShell, sign in again:", Command: x.connectAzAccount()}},
 	}
 }

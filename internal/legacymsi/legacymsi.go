@@ -16,7 +16,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/Azure-Samples/keyvault-msi-go/internal/diagnose"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/pipeline"
+
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
@@ -71,7 +72,7 @@ func (c *Credential) GetToken(ctx context.Context, opts policy.TokenRequestOptio
 		return azcore.AccessToken{}, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return azcore.AccessToken{}, &Error{Host: req.Raw().URL.Host, Status: resp.StatusCode, Message: diagnose.ErrorDescription(body)}
+		return azcore.AccessToken{}, &Error{Host: req.Raw().URL.Host, Status: resp.StatusCode, Message: pipeline.ErrorDescription(body)}
 	}
 	var r struct {
 		AccessToken string          `json:"access_token"`

@@ -6,6 +6,7 @@
 package sources
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -14,8 +15,9 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/Azure-Samples/keyvault-msi-go/internal/pipeline"
+
 	"github.com/Azure-Samples/keyvault-msi-go/internal/devtool"
-	"github.com/Azure-Samples/keyvault-msi-go/internal/diagnose"
 	"github.com/Azure-Samples/keyvault-msi-go/internal/legacymsi"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -30,6 +32,36 @@ type Source struct {
 	Cred     azcore.TokenCredential
 }
 
+// AuthError is the credential chain's failure: no source configured
+// (Failed is nil), or the source that failed and its error. Transport is
+// the last network failure of the source's requests, as the pipeline's
+// NetworkWatch saw it: azidentity keeps only its text in Err.
+type AuthError struct {
+	Failed    *Source
+	Err       error
+	Transport error
+	// Also are the developer tools asked after Failed, in order, when
+	// Failed is one: each failed too.
+	Also []*AuthError
+}
+
+func (e *AuthError) Error() string {
+	if e.Failed == nil {
+		return "no credential source is configured"
+	}
+	msg := e.Failed.Name + ": " + e.Err.Error()
+	for _, a := range e.Also {
+		msg += "; " + a.Error()
+	}
+	return msg
+}
+
+func (e *AuthError) Unwrap() []error { return []error{e.Err, e.Transport} }
+
+// NonRetriable tells azcore's retry policy not to try again: the source has
+// already retried what can be retried.
+func (*AuthError) NonRetriable() {}
+
 // Env is the identity's environment, as the sources read it.
 type Env struct {
 	IdentityEndpoint, IdentityHeader string // App Service, 2019-08-01
@@ -41,8 +73,10 @@ type Env struct {
 	CertificatePath, CertificatePass string
 	Path                             string // where the developer tools are looked for
 	TokenSources                     string // AZURE_TOKEN_CREDENTIALS, validated
-	// Host is the Azure service the app runs on, from its own variables.
-	Host diagnose.Host
+	// HostName is the Azure service the app runs on ("App Service",
+	// "Azure Functions", "Container Apps"), from its own variables; "" when
+	// none is known, such as on a laptop.
+	HostName string
 }
 
 // NotTried is the source azidentity calls typeName as the page lists it
@@ -73,7 +107,7 @@ func ManagedIdentity(cfg Env, opts azcore.ClientOptions) Source {
 	if cfg.ClientSecret == "" && cfg.CertificatePath == "" {
 		clientID = cfg.ClientID
 	}
-	name := identityName(cfg.Host)
+	name := identityName(cfg.HostName)
 	switch {
 	case cfg.IdentityEndpoint != "" && cfg.IdentityHeader != "":
 		return azidentityMI(name, "(2019-08-01)", cfg.IdentityEndpoint, clientID, opts)
@@ -96,11 +130,11 @@ func ManagedIdentity(cfg Env, opts azcore.ClientOptions) Source {
 		// metadata service: asked only when AZURE_TOKEN_CREDENTIALS says
 		// so, for anywhere else a request to its address is a probe that
 		// slows a laptop's start.
-		return azidentityMI("virtual machine managed identity", "(IMDS)", "http://"+diagnose.IMDSAddress, clientID, opts)
+		return azidentityMI("virtual machine managed identity", "(IMDS)", "http://"+pipeline.IMDSAddress, clientID, opts)
 	}
 	why := "IDENTITY_ENDPOINT and IDENTITY_HEADER (or MSI_ENDPOINT and MSI_SECRET) are not set: this is not an Azure host with a managed identity"
-	if cfg.Host.Name != "" {
-		why = "IDENTITY_ENDPOINT and IDENTITY_HEADER (or MSI_ENDPOINT and MSI_SECRET) are not set: the " + cfg.Host.Name + " app's managed identity is off"
+	if cfg.HostName != "" {
+		why = "IDENTITY_ENDPOINT and IDENTITY_HEADER (or MSI_ENDPOINT and MSI_SECRET) are not set: the " + cfg.HostName + " app's managed identity is off"
 	}
 	return Source{Name: name, TypeName: "ManagedIdentityCredential", Skipped: why}
 }
@@ -109,11 +143,8 @@ func ManagedIdentity(cfg Env, opts azcore.ClientOptions) Source {
 // identity endpoint's variables are App Service's protocol, which
 // Functions and Container Apps speak too: on an unknown host they are
 // taken for App Service.
-func identityName(h diagnose.Host) string {
-	if h.Name == "" {
-		return "App Service managed identity"
-	}
-	return h.Name + " managed identity"
+func identityName(host string) string {
+	return cmp.Or(host, "App Service") + " managed identity"
 }
 
 // userAssigned is a managed identity's name for its user-assigned kind:
@@ -232,10 +263,10 @@ func tool(cfg Env, typeName, exe, install string, cred func(path string) azcore.
 	s := Source{Name: names[typeName], TypeName: typeName}
 	path := devtool.Find(exe, cfg.Path)
 	switch {
-	case path == "" && cfg.Host.Name != "":
+	case path == "" && cfg.HostName != "":
 		// On an Azure host a developer's tool is not the way: say so, rather
 		// than advise installing it there.
-		s.Skipped = exe + " is not on PATH: a developer's tool, for a run on your own machine; on " + cfg.Host.Name + " the app uses its managed identity"
+		s.Skipped = exe + " is not on PATH: a developer's tool, for a run on your own machine; on " + cfg.HostName + " the app uses its managed identity"
 		return s
 	case path == "":
 		s.Skipped = exe + " is not on PATH: " + install

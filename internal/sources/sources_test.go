@@ -3,8 +3,6 @@ package sources
 import (
 	"strings"
 	"testing"
-
-	"github.com/Azure-Samples/keyvault-msi-go/internal/diagnose"
 )
 
 // TestDeveloperToolOnAzure: on an Azure host, a developer tool that is not
@@ -12,7 +10,7 @@ import (
 func TestDeveloperToolOnAzure(t *testing.T) {
 	t.Parallel()
 	for _, build := range []func(Env) Source{AzureCLI, AzureDeveloperCLI, AzurePowerShell} {
-		onAzure := build(Env{Host: diagnose.Host{Name: "App Service"}, Path: t.TempDir()})
+		onAzure := build(Env{HostName: "App Service", Path: t.TempDir()})
 		if strings.Contains(onAzure.Skipped, "install") || !strings.Contains(onAzure.Skipped, "App Service") {
 			t.Errorf("%s on App Service: %q; want it named a developer's tool, with no install advice", onAzure.Name, onAzure.Skipped)
 		}
