@@ -51,15 +51,15 @@ func newChain(cfg config, opts azcore.ClientOptions) *chain {
 	}
 	c := &chain{sources: make([]sources.Source, len(build))} // never grown: active and fallbacks point into it
 	for i := range build {
-		s, typeName := &c.sources[i], tokenSourceChoices[i]
-		if c.active != nil && !(developerTools[c.active.TypeName] && developerTools[typeName]) {
+		s, kind := &c.sources[i], sources.Kind(tokenSourceChoices[i])
+		if c.active != nil && !(c.active.Kind.DeveloperTool() && kind.DeveloperTool()) {
 			// Never asked, so never built: a host with a managed identity
 			// searches no PATH for a developer's tools.
-			*s = sources.NotTried(typeName, c.active.Name)
+			*s = sources.NotTried(kind, c.active.Name)
 			continue
 		}
 		*s = build[i]()
-		if s.Skipped == "" && !cfg.allows(s.TypeName) {
+		if s.Skipped == "" && !cfg.allows(s.Kind) {
 			s.Skipped, s.Cred = "excluded by AZURE_TOKEN_CREDENTIALS="+cfg.TokenSources, nil
 		}
 		switch {
@@ -74,26 +74,22 @@ func newChain(cfg config, opts azcore.ClientOptions) *chain {
 }
 
 // allows reports whether AZURE_TOKEN_CREDENTIALS lets the chain use typeName.
-func (c config) allows(typeName string) bool {
+func (c config) allows(kind sources.Kind) bool {
 	switch c.TokenSources {
 	case "":
 		return true
 	case "prod":
-		return !developerTools[typeName]
+		return !kind.DeveloperTool()
 	case "dev":
-		return developerTools[typeName]
+		return kind.DeveloperTool()
 	}
-	return c.TokenSources == typeName
+	return c.TokenSources == string(kind)
 }
-
-// developerTools are the sources AZURE_TOKEN_CREDENTIALS=dev selects and
-// prod excludes, as in azidentity's DefaultAzureCredential.
-var developerTools = map[string]bool{"AzureCLICredential": true, "AzureDeveloperCLICredential": true, "AzurePowerShellCredential": true}
 
 // developerSignIn reports whether the chain reads with a developer's own
 // sign-in: its first source is a developer tool (its fallbacks are too).
 func (c *chain) developerSignIn() bool {
-	return c.active != nil && developerTools[c.active.TypeName]
+	return c.active != nil && c.active.Kind.DeveloperTool()
 }
 
 // GetToken implements azcore.TokenCredential. azsecrets calls it once per

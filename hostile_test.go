@@ -348,10 +348,10 @@ func TestEchoedSecretsRedacted(t *testing.T) {
 		cfg := config{VaultURL: "https://kv.vault.azure.net/", SecretName: "secret", Env: sources.Env{ClientID: "c", TenantID: "t", ClientSecret: clientSecret}}
 		resp := &http.Response{StatusCode: 401, Body: io.NopCloser(strings.NewReader(
 			`{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided: ` + clientSecret + ` ` + token + `"}`))}
-		s := &sources.Source{Name: "service principal (client secret)", TypeName: "EnvironmentCredential"}
+		s := &sources.Source{Name: "service principal (client secret)", Kind: "EnvironmentCredential"}
 		c := &chain{sources: []sources.Source{*s}}
 		c.active = &c.sources[0]
-		f := explainFailure(cfg, c)(&diagnose.AuthError{Failed: &diagnose.Source{Name: s.Name, TypeName: s.TypeName}, Err: &azidentity.AuthenticationFailedError{RawResponse: resp}})
+		f := explainFailure(cfg, c)(&diagnose.AuthError{Failed: s, Err: &azidentity.AuthenticationFailedError{RawResponse: resp}})
 		b, _ := json.Marshal(f.problem)
 		sources, _ := json.Marshal(f.sources)
 		for _, secret := range []string{clientSecret, token} {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/Azure-Samples/keyvault-msi-go/internal/pipeline"
+	"github.com/Azure-Samples/keyvault-msi-go/internal/sources"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 )
@@ -153,12 +154,12 @@ func (x explainer) tenantMismatch(s *Source, detail string) *Problem {
 		Title: "The vault is in another tenant",
 		Cause: "The vault " + x.vaultName() + " belongs to the tenant " + m[1] + ", but " + s.Name + " signs in to AZURE_TENANT_ID=" + x.cfg.TenantID + ".",
 	}
-	switch s.TypeName {
-	case "AzureCLICredential":
+	switch s.Kind {
+	case sources.KindAzureCLI:
 		p.Fixes = []Fix{{Text: "Sign in to the vault's tenant, and unset AZURE_TENANT_ID or set it to that tenant.", Command: cmd("az", "login", "--tenant", tenant)}}
-	case "AzureDeveloperCLICredential":
+	case sources.KindAzureDeveloperCLI:
 		p.Fixes = []Fix{{Text: "Sign in to the vault's tenant, and unset AZURE_TENANT_ID or set it to that tenant.", Command: cmd("azd", "auth", "login", "--tenant-id", tenant)}}
-	case "AzurePowerShellCredential":
+	case sources.KindAzurePowerShell:
 		p.Fixes = []Fix{{Text: "In PowerShell, sign in to the vault's tenant, and unset AZURE_TENANT_ID or set it to that tenant.", Command: cmd("Connect-AzAccount", "-TenantId", tenant)}}
 	default:
 		p.Fixes = []Fix{x.settingFix("Use a service principal of the vault's tenant: set AZURE_TENANT_ID to it, with that tenant's AZURE_CLIENT_ID and secret.", "AZURE_TENANT_ID", tenant)}

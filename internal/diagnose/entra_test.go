@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/Azure-Samples/keyvault-msi-go/internal/sources"
 )
 
 // TestReadEntraAnswer reads Entra ID's error body: the code from
@@ -35,7 +37,8 @@ func TestOtherTenantSignIn(t *testing.T) {
 	const vaultTenant = "99999999-0000-4000-8000-00000000beef"
 	refusal := `the credential isn't configured to acquire tokens for tenant "` + vaultTenant + `"` // azidentity's resolveTenant
 	for _, tt := range []struct {
-		typeName, name, want string
+		kind       sources.Kind
+		name, want string
 	}{
 		{"AzureCLICredential", "Azure CLI", "az login --tenant " + vaultTenant},
 		{"AzureDeveloperCLICredential", "Azure Developer CLI", "azd auth login --tenant-id " + vaultTenant},
@@ -43,7 +46,7 @@ func TestOtherTenantSignIn(t *testing.T) {
 		{"EnvironmentCredential", "service principal (client secret)", "export AZURE_TENANT_ID=" + vaultTenant},
 	} {
 		x := explainer{cfg: Facts{VaultURL: "https://kv.vault.azure.net/", TenantID: "72f988bf-0000-4000-8000-00000000c0de"}}
-		p := x.tenantMismatch(&Source{Name: tt.name, TypeName: tt.typeName}, refusal)
+		p := x.tenantMismatch(&Source{Name: tt.name, Kind: tt.kind}, refusal)
 		if p == nil || len(p.Fixes) != 1 || p.Fixes[0].Command != tt.want {
 			t.Errorf("%s, the vault in another tenant: fixes %+v; want the one command %q", tt.name, p, tt.want)
 		}

@@ -151,12 +151,12 @@ func explainedProblems() []*Problem {
 		for _, r := range cliRules {
 			out = append(out, r.build(x, "ERROR: x"))
 		}
-		azd := &Source{Name: "Azure Developer CLI", TypeName: "AzureDeveloperCLICredential"}
+		azd := &Source{Name: "Azure Developer CLI", Kind: "AzureDeveloperCLICredential"}
 		for _, msg := range []string{"x", "ERROR: not logged in, run `azd auth login` to login", "AADSTS700082: x"} {
 			out = append(out, x.azdProblem(azd, msg))
 		}
-		s := &Source{Name: "App Service user-assigned managed identity (2017-09-01)", TypeName: "ManagedIdentityCredential"}
-		cli := &Source{Name: "Azure CLI", TypeName: "AzureCLICredential"}
+		s := &Source{Name: "App Service user-assigned managed identity (2017-09-01)", Kind: "ManagedIdentityCredential"}
+		cli := &Source{Name: "Azure CLI", Kind: "AzureCLICredential"}
 		mismatch := `isn't configured to acquire tokens for tenant "abc"`
 		out = append(out, x.identityProblem(s, "x", nil), x.tenantMismatch(s, mismatch), x.tenantMismatch(cli, mismatch), x.tenantMismatch(azd, mismatch))
 	}

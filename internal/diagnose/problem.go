@@ -260,20 +260,20 @@ func (x explainer) authProblem(ae *AuthError) *Problem {
 		return p
 	}
 	var afe *azidentity.AuthenticationFailedError
-	switch s.TypeName {
-	case "ManagedIdentityCredential":
+	switch s.Kind {
+	case sources.KindManagedIdentity:
 		return x.identityProblem(s, detail, ae.Err)
-	case "WorkloadIdentityCredential":
+	case sources.KindWorkloadIdentity:
 		return x.workloadProblem(s, detail, ae.Err)
-	case "EnvironmentCredential":
+	case sources.KindServicePrincipal:
 		if errors.As(ae.Err, &afe) && afe.RawResponse != nil {
 			return x.entraProblem(s, readEntraAnswer(afe.RawResponse))
 		}
-	case "AzureCLICredential":
+	case sources.KindAzureCLI:
 		return x.cliProblem(s, detail)
-	case "AzureDeveloperCLICredential":
+	case sources.KindAzureDeveloperCLI:
 		return x.azdProblem(s, detail)
-	case "AzurePowerShellCredential":
+	case sources.KindAzurePowerShell:
 		return x.pwshProblem(s, detail)
 	}
 	return &Problem{

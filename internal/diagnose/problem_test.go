@@ -34,7 +34,7 @@ func TestClassifierEdges(t *testing.T) {
 	}
 	// 700213 names the subject, not the issuer: the cluster's is looked up.
 	x.cfg.ClientID = "c"
-	w := &Source{Name: "AKS workload identity", TypeName: "WorkloadIdentityCredential"}
+	w := &Source{Name: "AKS workload identity", Kind: "WorkloadIdentityCredential"}
 	resp = &http.Response{StatusCode: 400, Body: io.NopCloser(strings.NewReader(`{"error":"invalid_request","error_description":"AADSTS700213: No matching federated identity record found for presented assertion subject 'system:serviceaccount:default:kvmsigo'."}`))}
 	p := x.workloadProblem(w, "", &azidentity.AuthenticationFailedError{RawResponse: resp})
 	if len(p.Fixes) != 1 || !strings.Contains(p.Fixes[0].Command, "--issuer $(az aks show --name '<cluster>'") {

@@ -35,7 +35,7 @@ func TestFixQueriesFindTheirValue(t *testing.T) {
 		// Entra ID's answer names no issuer (AADSTS700213, as users pasted it in
 		// Azure/azure-workload-identity#1053): the cluster's is looked up.
 		explainer{cfg: Facts{VaultURL: "https://kv.vault.azure.net/", ClientID: "c"}}.workloadProblem(
-			&Source{Name: "AKS workload identity", TypeName: "WorkloadIdentityCredential"}, "",
+			&Source{Name: "AKS workload identity", Kind: "WorkloadIdentityCredential"}, "",
 			federationAnswer("AADSTS700213: No matching federated identity record found for presented assertion subject 'system:serviceaccount:default:app'. "+
 				"Please note that the matching is done using a case-sensitive comparison. Check your federated identity credential Subject, Audience and Issuer against the presented assertion.")))
 	ran := 0

@@ -45,11 +45,11 @@ func TestUpstreamWordsKeepTheirShape(t *testing.T) {
 		body := `{"error":"invalid_request","error_description":"AADSTS70021: No matching federated identity record found for presented assertion. Assertion Issuer: '` +
 			issuer + `'. Assertion Subject: '` + subject + `'. Assertion Audience: 'api://AzureADTokenExchange'.","error_codes":[70021]}`
 		resp := &http.Response{StatusCode: 400, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body))}
-		return &AuthError{Failed: &Source{Name: "AKS workload identity", TypeName: "WorkloadIdentityCredential"}, Err: &azidentity.AuthenticationFailedError{RawResponse: resp}}
+		return &AuthError{Failed: &Source{Name: "AKS workload identity", Kind: "WorkloadIdentityCredential"}, Err: &azidentity.AuthenticationFailedError{RawResponse: resp}}
 	}
 	// azidentity's refusal of a tenant the challenge named (its resolveTenant).
 	otherTenant := func(tenant string) error {
-		return &AuthError{Failed: &Source{Name: "Azure CLI", TypeName: "AzureCLICredential"},
+		return &AuthError{Failed: &Source{Name: "Azure CLI", Kind: "AzureCLICredential"},
 			Err: fmt.Errorf(`AzureCLICredential: the credential isn't configured to acquire tokens for tenant "%s"`, tenant)}
 	}
 	redirected := func(host string) error {

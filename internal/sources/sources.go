@@ -26,10 +26,10 @@ import (
 
 // Source is one way of getting a token.
 type Source struct {
-	Name     string // what the page calls it, e.g. "Azure CLI"
-	TypeName string // its azidentity type name, as AZURE_TOKEN_CREDENTIALS names it
-	Skipped  string // why it is not used; "" when it is configured
-	Cred     azcore.TokenCredential
+	Name    string // what the page calls it, e.g. "Azure CLI"
+	Kind    Kind   // what kind of source it is
+	Skipped string // why it is not used; "" when it is configured
+	Cred    azcore.TokenCredential
 }
 
 // AuthError is the credential chain's failure: no source configured
@@ -79,21 +79,43 @@ type Env struct {
 	HostName string
 }
 
-// NotTried is the source azidentity calls typeName as the page lists it
-// when the chain uses first, an earlier source, instead: never built.
-func NotTried(typeName, first string) Source {
-	return Source{Name: names[typeName], TypeName: typeName, Skipped: "not tried: " + first + " comes first"}
+// Kind is a kind of source, named as azidentity names its credential type
+// (and AZURE_TOKEN_CREDENTIALS accepts it), so that a page or a rule asks
+// which kind answered by a type, not a string.
+type Kind string
+
+// The kinds of source, in the chain's order.
+const (
+	KindWorkloadIdentity  Kind = "WorkloadIdentityCredential"
+	KindManagedIdentity   Kind = "ManagedIdentityCredential"
+	KindServicePrincipal  Kind = "EnvironmentCredential"
+	KindAzureCLI          Kind = "AzureCLICredential"
+	KindAzureDeveloperCLI Kind = "AzureDeveloperCLICredential"
+	KindAzurePowerShell   Kind = "AzurePowerShellCredential"
+)
+
+// DeveloperTool reports whether k is a developer's own sign-in (az, azd,
+// pwsh), which AZURE_TOKEN_CREDENTIALS=dev selects and prod excludes, as in
+// azidentity's DefaultAzureCredential.
+func (k Kind) DeveloperTool() bool {
+	return k == KindAzureCLI || k == KindAzureDeveloperCLI || k == KindAzurePowerShell
 }
 
-// names are what the page calls the sources whose name does not depend
-// on the host, by their azidentity type names.
-var names = map[string]string{
-	"WorkloadIdentityCredential":  "AKS workload identity",
-	"ManagedIdentityCredential":   "managed identity",
-	"EnvironmentCredential":       "service principal",
-	"AzureCLICredential":          "Azure CLI",
-	"AzureDeveloperCLICredential": "Azure Developer CLI",
-	"AzurePowerShellCredential":   "Azure PowerShell",
+// NotTried is the source of kind as the page lists it when the chain
+// uses first, an earlier source, instead: never built.
+func NotTried(kind Kind, first string) Source {
+	return Source{Name: names[kind], Kind: kind, Skipped: "not tried: " + first + " comes first"}
+}
+
+// names are what the page calls the kinds of source whose name does not
+// depend on the host.
+var names = map[Kind]string{
+	KindWorkloadIdentity:  "AKS workload identity",
+	KindManagedIdentity:   "managed identity",
+	KindServicePrincipal:  "service principal",
+	KindAzureCLI:          "Azure CLI",
+	KindAzureDeveloperCLI: "Azure Developer CLI",
+	KindAzurePowerShell:   "Azure PowerShell",
 }
 
 // ManagedIdentity is the host's managed identity: App Service's, Functions'
@@ -117,7 +139,7 @@ func ManagedIdentity(cfg Env, opts azcore.ClientOptions) Source {
 		// user-assigned identity.
 		return azidentityMI("Azure Arc managed identity", "", cfg.IdentityEndpoint, "", opts)
 	case cfg.MSIEndpoint != "" && cfg.MSISecret != "":
-		s := Source{Name: name + " (2017-09-01)", TypeName: "ManagedIdentityCredential"}
+		s := Source{Name: name + " (2017-09-01)", Kind: KindManagedIdentity}
 		if clientID != "" {
 			s.Name = userAssigned(name) + " (2017-09-01)"
 		}
@@ -136,7 +158,7 @@ func ManagedIdentity(cfg Env, opts azcore.ClientOptions) Source {
 	if cfg.HostName != "" {
 		why = "IDENTITY_ENDPOINT and IDENTITY_HEADER (or MSI_ENDPOINT and MSI_SECRET) are not set: the " + cfg.HostName + " app's managed identity is off"
 	}
-	return Source{Name: name, TypeName: "ManagedIdentityCredential", Skipped: why}
+	return Source{Name: name, Kind: KindManagedIdentity, Skipped: why}
 }
 
 // identityName is what the page calls the host's managed identity. The
@@ -162,7 +184,7 @@ func azidentityMI(name, kind, endpoint, clientID string, opts azcore.ClientOptio
 		o.ID = azidentity.ClientID(clientID)
 		name = userAssigned(name)
 	}
-	s := Source{Name: strings.TrimSpace(name + " " + kind), TypeName: "ManagedIdentityCredential"}
+	s := Source{Name: strings.TrimSpace(name + " " + kind), Kind: KindManagedIdentity}
 	cred, err := azidentity.NewManagedIdentityCredential(o)
 	s.Cred = orError(cred, err)
 	return s
@@ -172,7 +194,7 @@ func azidentityMI(name, kind, endpoint, clientID string, opts azcore.ClientOptio
 // account token, in a file, exchanged with Entra ID for the identity's
 // token (a client-assertion grant). The AKS webhook sets the variables.
 func WorkloadIdentity(cfg Env, opts azcore.ClientOptions) Source {
-	s := Source{Name: names["WorkloadIdentityCredential"], TypeName: "WorkloadIdentityCredential"}
+	s := Source{Name: names[KindWorkloadIdentity], Kind: KindWorkloadIdentity}
 	if cfg.FederatedTokenFile == "" || cfg.ClientID == "" || cfg.TenantID == "" {
 		s.Skipped = "AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID and AZURE_TENANT_ID are not all set: the AKS workload identity webhook sets them for a pod labelled azure.workload.identity/use=true"
 		return s
@@ -187,7 +209,7 @@ func WorkloadIdentity(cfg Env, opts azcore.ClientOptions) Source {
 // AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH,
 // as azidentity's EnvironmentCredential reads them.
 func ServicePrincipal(cfg Env, opts azcore.ClientOptions) Source {
-	s := Source{Name: names["EnvironmentCredential"], TypeName: "EnvironmentCredential"}
+	s := Source{Name: names[KindServicePrincipal], Kind: KindServicePrincipal}
 	switch {
 	case cfg.MissingServicePrincipal() != nil:
 		s.Skipped = strings.Join(cfg.MissingServicePrincipal(), " and ") + " not set, beside the rest of the service principal's settings"
@@ -224,7 +246,7 @@ func certificateCredential(cfg Env, opts azcore.ClientOptions) (azcore.TokenCred
 
 // AzureCLI is the developer's az login, through the az on Env.Path.
 func AzureCLI(cfg Env) Source {
-	return tool(cfg, "AzureCLICredential", "az",
+	return tool(cfg, KindAzureCLI, "az",
 		"install the Azure CLI (https://aka.ms/installazurecli), then run az login",
 		func(az string) azcore.TokenCredential { return &devtool.AzureCLI{Path: az, Tenant: cfg.TenantID} })
 }
@@ -233,7 +255,7 @@ func AzureCLI(cfg Env) Source {
 // CLI, as in azidentity's DefaultAzureCredential: after azd provision,
 // go run . needs no second sign-in.
 func AzureDeveloperCLI(cfg Env) Source {
-	return tool(cfg, "AzureDeveloperCLICredential", "azd",
+	return tool(cfg, KindAzureDeveloperCLI, "azd",
 		"install the Azure Developer CLI (https://aka.ms/azd-install), then run azd auth login",
 		func(azd string) azcore.TokenCredential {
 			return &devtool.AzureDeveloperCLI{Path: azd, Tenant: cfg.TenantID}
@@ -249,7 +271,7 @@ func AzurePowerShell(cfg Env) Source {
 	if runtime.GOOS == "windows" && devtool.Find(exe, cfg.Path) == "" {
 		exe = "powershell"
 	}
-	return tool(cfg, "AzurePowerShellCredential", exe,
+	return tool(cfg, KindAzurePowerShell, exe,
 		"install PowerShell (https://aka.ms/powershell) and Az.Accounts (Install-Module Az.Accounts), then run Connect-AzAccount",
 		func(pwsh string) azcore.TokenCredential {
 			return &devtool.AzurePowerShell{Path: pwsh, Tenant: cfg.TenantID}
@@ -259,8 +281,8 @@ func AzurePowerShell(cfg Env) Source {
 // tool is a developer's sign-in through the command-line tool on the
 // app's PATH, whose credential cred builds from its path; skipped, with
 // install as the way to it, where the tool is not there.
-func tool(cfg Env, typeName, exe, install string, cred func(path string) azcore.TokenCredential) Source {
-	s := Source{Name: names[typeName], TypeName: typeName}
+func tool(cfg Env, kind Kind, exe, install string, cred func(path string) azcore.TokenCredential) Source {
+	s := Source{Name: names[kind], Kind: kind}
 	path := devtool.Find(exe, cfg.Path)
 	switch {
 	case path == "" && cfg.HostName != "":
