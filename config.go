@@ -76,6 +76,7 @@ const (
 func loadConfig(getenv func(string) string) config {
 	var references []diagnose.Setting
 	getenv = withoutReferences(getenv, referenceSetting, &references)
+	host := detectHost(getenv)
 	c := config{
 		Port:       defaultPort,
 		SecretName: cmp.Or(getenv("SECRET_NAME"), "secret"),
@@ -92,13 +93,13 @@ func loadConfig(getenv func(string) string) config {
 			CertificatePath:    getenv("AZURE_CLIENT_CERTIFICATE_PATH"),
 			CertificatePass:    getenv("AZURE_CLIENT_CERTIFICATE_PASSWORD"),
 			Path:               getenv("PATH"),
+			HostName:           host.Name,
 		},
-		Host:          detectHost(getenv),
+		Host:          host,
 		AuthorityHost: getenv("AZURE_AUTHORITY_HOST"),
 		PowerShell:    pastesInPowerShell(runtime.GOOS, getenv),
 		Reference:     getenv(referenceSetting),
 	}
-	c.HostName = c.Host.Name // what the sources say of the host
 	c.PortVar, c.Port = firstSet(getenv, defaultPort, "PORT", "FUNCTIONS_CUSTOMHANDLER_PORT", "HTTP_PLATFORM_PORT")
 	c.AzureHost = azureHost(getenv, c)
 	c.ListenAddr, c.Codespace, c.ForwardedDomain = getenv("LISTEN_ADDR"), getenv("CODESPACE_NAME"), getenv("GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN")

@@ -40,25 +40,28 @@ type issued struct {
 // carries every token request (HTTPS_PROXY honoured, answers bounded).
 func newChain(cfg config, opts azcore.ClientOptions) *chain {
 	// Workload identity comes before the managed identity, as in
-	// azidentity's DefaultAzureCredential; in tokenSourceChoices' order.
-	build := []func() sources.Source{
-		func() sources.Source { return sources.WorkloadIdentity(cfg.Env, opts) },
-		func() sources.Source { return sources.ManagedIdentity(cfg.Env, opts) },
-		func() sources.Source { return sources.ServicePrincipal(cfg.Env, opts) },
-		func() sources.Source { return sources.AzureCLI(cfg.Env) },
-		func() sources.Source { return sources.AzureDeveloperCLI(cfg.Env) },
-		func() sources.Source { return sources.AzurePowerShell(cfg.Env) },
+	// azidentity's DefaultAzureCredential.
+	build := []struct {
+		kind sources.Kind
+		new  func() sources.Source
+	}{
+		{sources.KindWorkloadIdentity, func() sources.Source { return sources.WorkloadIdentity(cfg.Env, opts) }},
+		{sources.KindManagedIdentity, func() sources.Source { return sources.ManagedIdentity(cfg.Env, opts) }},
+		{sources.KindServicePrincipal, func() sources.Source { return sources.ServicePrincipal(cfg.Env, opts) }},
+		{sources.KindAzureCLI, func() sources.Source { return sources.AzureCLI(cfg.Env) }},
+		{sources.KindAzureDeveloperCLI, func() sources.Source { return sources.AzureDeveloperCLI(cfg.Env) }},
+		{sources.KindAzurePowerShell, func() sources.Source { return sources.AzurePowerShell(cfg.Env) }},
 	}
 	c := &chain{sources: make([]sources.Source, len(build))} // never grown: active and fallbacks point into it
-	for i := range build {
-		s, kind := &c.sources[i], sources.Kind(tokenSourceChoices[i])
-		if c.active != nil && !(c.active.Kind.DeveloperTool() && kind.DeveloperTool()) {
+	for i, b := range build {
+		s := &c.sources[i]
+		if c.active != nil && !(c.active.Kind.DeveloperTool() && b.kind.DeveloperTool()) {
 			// Never asked, so never built: a host with a managed identity
 			// searches no PATH for a developer's tools.
-			*s = sources.NotTried(kind, c.active.Name)
+			*s = sources.NotTried(b.kind, c.active.Name)
 			continue
 		}
-		*s = build[i]()
+		*s = b.new()
 		if s.Skipped == "" && !cfg.allows(s.Kind) {
 			s.Skipped, s.Cred = "excluded by AZURE_TOKEN_CREDENTIALS="+cfg.TokenSources, nil
 		}
